@@ -1,0 +1,2 @@
+#include "ccodecs.h"
+int ccodecs_version(void) { return 1; }

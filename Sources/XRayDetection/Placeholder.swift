@@ -1,0 +1,3 @@
+import XRayImaging
+import XRayEngine
+enum XRayDetectionPlaceholder {}

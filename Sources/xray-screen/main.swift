@@ -1,0 +1,1 @@
+print("xray-screen: under construction")
