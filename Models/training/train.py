@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Trains the shipped anomaly U-Net on scans made by `xray-screen synth` and exports
+it to ONNX with the detector's metadata (see Models/README.md for the recipe).
+
+Supervision is free: threat image projection inserts anomalies with exact masks
+(the DRAEM idea), so the net learns a per-pixel segmentation of "inserted, not
+belonging" against a background of realistic normal clutter.
+"""
+import argparse
+import datetime
+import json
+import os
+import time
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+
+import data
+from model import AnomalyUNet, WithSigmoid, macs_per_tile
+
+
+def sample_batch(scans, rng, batch, tile, positive_fraction):
+    xs, ys = [], []
+    while len(xs) < batch:
+        att, mask, pos = scans[rng.integers(len(scans))]
+        h, w = att.shape
+        if h < tile or w < tile:
+            continue
+        if len(pos) and rng.random() < positive_fraction:
+            cy, cx = pos[rng.integers(len(pos))]
+            y = int(np.clip(cy - rng.integers(tile // 8, tile - tile // 8), 0, h - tile))
+            x = int(np.clip(cx - rng.integers(tile // 8, tile - tile // 8), 0, w - tile))
+        else:
+            y, x = rng.integers(0, h - tile + 1), rng.integers(0, w - tile + 1)
+        a, m = att[y:y + tile, x:x + tile], mask[y:y + tile, x:x + tile]
+        if rng.random() < 0.5:
+            a, m = a[:, ::-1], m[:, ::-1]
+        if rng.random() < 0.5:
+            a, m = a[::-1], m[::-1]
+        xs.append(np.ascontiguousarray(a))
+        ys.append(np.ascontiguousarray(m))
+    return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys)[:, None].astype(np.float32))
+
+
+def dice_loss(logits, target):
+    p = torch.sigmoid(logits)
+    inter = (p * target).sum((1, 2, 3))
+    return (1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + target.sum((1, 2, 3)) + 1)).mean()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", nargs="+", required=True, help="folders written by xray-screen synth")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--widths", default="12,24,48,96")
+    ap.add_argument("--tile", type=int, default=128, help="training tile")
+    ap.add_argument("--export-tile", type=int, default=256, help="static tile size of the ONNX file")
+    ap.add_argument("--overlap", type=int, default=32)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--i0", type=float, default=60000.0)
+    ap.add_argument("--scale", type=float, default=4.0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--minutes", type=float, default=0, help="stop early after this wall time (0 = no limit)")
+    ap.add_argument("--command", default="", help="the data-generation command, recorded as provenance")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rng = np.random.default_rng(args.seed)
+    scans = []
+    for folder in args.data:
+        for name, att, mask, _ in data.load_folder(folder, args.i0, args.scale):
+            scans.append((att, mask, np.argwhere(mask > 0)[::97]))
+    print(f"{len(scans)} scans, {sum(len(s[2]) > 0 for s in scans)} with anomalies", flush=True)
+
+    widths = tuple(int(w) for w in args.widths.split(","))
+    net = AnomalyUNet(1, widths)
+    opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
+    t0 = time.time()
+    net.train()
+    for step in range(1, args.steps + 1):
+        x, y = sample_batch(scans, rng, args.batch, args.tile, 0.6)
+        logits = net(x)
+        loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=torch.tensor(4.0)) + dice_loss(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 50 == 0 or step == 1:
+            print(f"step {step} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+        if args.minutes and time.time() - t0 > args.minutes * 60:
+            print(f"time budget reached at step {step}", flush=True)
+            break
+    train_seconds = time.time() - t0
+
+    net.eval()
+    tile = args.export_tile
+    torch.onnx.export(WithSigmoid(net), torch.zeros(1, 1, tile, tile), args.out, input_names=["input"],
+                      output_names=["anomaly"], opset_version=17, dynamo=False)
+    model = onnx.load(args.out)
+    meta = {
+        "xrayscreen.model_name": os.path.splitext(os.path.basename(args.out))[0],
+        "xrayscreen.version": "1",
+        "xrayscreen.input_channels": "gray",
+        "xrayscreen.normalisation": "log_attenuation",
+        "xrayscreen.i0": str(args.i0),
+        "xrayscreen.scale": str(1.0 / args.scale),
+        "xrayscreen.offset": "0",
+        "xrayscreen.tile_size": str(tile),
+        "xrayscreen.tile_overlap": str(args.overlap),
+        "xrayscreen.output": "probability",
+        "xrayscreen.provenance.recipe": "Models/training/train.py " + " ".join(
+            f"--{k}={v}" for k, v in vars(args).items() if k not in ("data", "out", "command")),
+        "xrayscreen.provenance.data": args.command,
+        "xrayscreen.provenance.date": datetime.date.today().isoformat(),
+        "xrayscreen.provenance.train_seconds": f"{train_seconds:.0f}",
+        "xrayscreen.provenance.gmac_per_tile": f"{macs_per_tile(net, 1, tile) / 1e9:.3f}",
+        "xrayscreen.provenance.parameters": str(sum(p.numel() for p in net.parameters())),
+    }
+    del model.metadata_props[:]
+    for k, v in meta.items():
+        model.metadata_props.add(key=k, value=v)
+    onnx.save(model, args.out)
+    print(json.dumps(meta, indent=1))
+
+
+if __name__ == "__main__":
+    main()
