@@ -15,21 +15,25 @@ struct ccodecs_png_reader {
     const uint8_t *data;
     size_t size, pos;
     ccodecs_err_sink sink;
+    char warning[160]; /* last warning: libpng explains some errors only there */
     png_bytep *rows; /* freed by close, so a longjmp out of read cannot leak it */
     size_t rowbytes;
     uint32_t height;
 };
 
 static void on_error(png_structp png, png_const_charp msg) {
-    ccodecs_err_sink *s = png_get_error_ptr(png);
+    ccodecs_png_reader *r = png_get_error_ptr(png);
     int code = strstr(msg, "CRC") ? CCODECS_ERR_CRC : CCODECS_ERR_FORMAT;
-    ccodecs_sink_set(s, code, "%s", msg);
+    if (r->warning[0]) ccodecs_sink_set(&r->sink, code, "%s (%s)", msg, r->warning);
+    else ccodecs_sink_set(&r->sink, code, "%s", msg);
     png_longjmp(png, 1);
 }
 
+/* Warnings are not failures (benign errors are made errors below), but keep the
+ * last one: libpng reports e.g. why an IHDR is invalid only as a warning. */
 static void on_warning(png_structp png, png_const_charp msg) {
-    (void)png;
-    (void)msg; /* warnings are not failures; benign errors are made errors below */
+    ccodecs_png_reader *r = png_get_error_ptr(png);
+    snprintf(r->warning, sizeof r->warning, "%s", msg);
 }
 
 /* Bounded reads: running off the end is a truncation error, never an overread. */
@@ -91,7 +95,7 @@ int ccodecs_png_open(const ccodecs_source *src, uint32_t max_dimension,
                             ? "truncated PNG: shorter than its signature" : "not a PNG file (wrong signature)");
     }
 
-    r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->sink, on_error, on_warning);
+    r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, on_error, on_warning);
     if (!r->png) { ccodecs_png_close(r); return ccodecs_fail(err, errlen, CCODECS_ERR_MEMORY, "out of memory"); }
     r->info = png_create_info_struct(r->png);
     if (!r->info) { ccodecs_png_close(r); return ccodecs_fail(err, errlen, CCODECS_ERR_MEMORY, "out of memory"); }

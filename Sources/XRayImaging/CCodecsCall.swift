@@ -56,21 +56,25 @@ enum ImageSource {
         }
     }
 
-    /// Identifies PNG or TIFF from the magic bytes.
-    func sniff() throws -> ImageFormat {
-        let prefix: [UInt8]
+    /// The first `count` bytes (fewer when the input is shorter).
+    func prefix(_ count: Int) throws -> [UInt8] {
         switch self {
         case .memory(let data):
-            prefix = Array(data.prefix(8))
+            return Array(data.prefix(count))
         case .file(let url):
             do {
                 let h = try FileHandle(forReadingFrom: url)
                 defer { try? h.close() }
-                prefix = Array(try h.read(upToCount: 8) ?? Data())
+                return Array(try h.read(upToCount: count) ?? Data())
             } catch {
                 throw ImageCodecError(.io, "cannot open: \(error.localizedDescription)", file: path)
             }
         }
+    }
+
+    /// Identifies PNG or TIFF from the magic bytes.
+    func sniff() throws -> ImageFormat {
+        let prefix = try self.prefix(8)
         if prefix.isEmpty { throw ImageCodecError(.truncated, "empty file", file: path) }
         guard let format = ImageFormat(sniffing: prefix) else {
             throw ImageCodecError(.unrecognizedFormat, "magic bytes \(prefix.prefix(4).map { String(format: "%02x", $0) }.joined(separator: " "))", file: path)

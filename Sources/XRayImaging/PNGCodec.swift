@@ -6,6 +6,7 @@ import Foundation
 enum PNGCodec {
     static func decode(_ source: ImageSource, limits: DecodeLimits) throws -> XRayImage {
         let file = source.path
+        try checkHeader(source, limits: limits)
         return try source.withCSource { src in
             var reader: OpaquePointer?
             var info = ccodecs_png_info()
@@ -35,6 +36,17 @@ enum PNGCodec {
             return try XRayImage(width: w, height: h, channelMeanings: meanings, pixels: pixels,
                                  bitDepth: depth, pixelsPerMillimetre: ppm)
         }
+    }
+
+    /// Applies the limits to the IHDR dimensions before libpng sees them, so an
+    /// absurd header is reported as too large rather than as malformed.
+    private static func checkHeader(_ source: ImageSource, limits: DecodeLimits) throws {
+        let head = try source.prefix(24)
+        guard head.count == 24, head[12..<16].elementsEqual("IHDR".utf8) else { return }
+        func be32(_ i: Int) -> Int { head[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }
+        let w = be32(16), h = be32(20)
+        guard w > 0, h > 0 else { return } // libpng names the problem
+        try limits.check(width: w, height: h, channels: 1, bytesPerSample: 1, file: source.path)
     }
 
     static func encode(_ image: XRayImage, compressionLevel: Int) throws -> Data {

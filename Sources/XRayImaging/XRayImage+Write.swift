@@ -53,6 +53,11 @@ enum AtomicFile {
     static func write(_ data: Data, to url: URL) throws {
         let path = url.path
         let dir = url.deletingLastPathComponent().path
+        // Renaming over a device or directory would replace it: refuse.
+        var st = stat()
+        if lstat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            throw ImageCodecError(.invalidArgument, "exists and is not a regular file", file: path)
+        }
         let tmp = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         func fail(_ what: String) -> ImageCodecError {
             ImageCodecError(.io, "\(what): \(String(cString: strerror(errno)))", file: path)
