@@ -5,10 +5,16 @@ import XRayImaging
 /// A corpus of broken files built in the test: every one must throw an
 /// ImageCodecError; none may crash (run under ASan as well).
 final class MalformedInputTests: XCTestCase {
-    private let validPNG = try! ImageEncoder.png(Fixtures.gray16(23, 19))
-    private let validInterlaced = try! Fixtures.png(width: 17, height: 9, colorType: 6, bitDepth: 8, interlaced: true,
+    private var validPNG: Data { Self.validPNG }
+    private var validInterlaced: Data { Self.validInterlaced }
+    private var validTIFFs: [Data] { Self.validTIFFs }
+
+    // Static: corelibs XCTest never frees test-case instances, so instance
+    // properties would show up as leaks under LeakSanitizer.
+    private static let validPNG = try! ImageEncoder.png(Fixtures.gray16(23, 19))
+    private static let validInterlaced = try! Fixtures.png(width: 17, height: 9, colorType: 6, bitDepth: 8, interlaced: true,
                                                     samples: Fixtures.u8(17 * 9 * 4))
-    private let validTIFFs: [Data] = TIFFCompression.allCases.map {
+    private static let validTIFFs: [Data] = TIFFCompression.allCases.map {
         try! ImageEncoder.tiff([Fixtures.gray16(23, 19)], compression: $0)
     } + [try! Fixtures.tiff([Fixtures.TIFFPage(width: 40, height: 33, channels: 2, bits: 16,
                                                planarData: Fixtures.bytes(Fixtures.u16(40 * 33 * 2)),
