@@ -27,5 +27,12 @@ let package = Package(
             path: "Benchmarks/DecodeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Best-of-N timings without the benchmark harness, and a single-pass mode
+        // for `valgrind --tool=callgrind` instruction counts on a loaded machine.
+        .executableTarget(
+            name: "DecodeTiming",
+            dependencies: [.product(name: "XRayImaging", package: "XRayScreen"), "CDecodeLoop"],
+            path: "Sources/DecodeTiming"
+        ),
     ]
 )

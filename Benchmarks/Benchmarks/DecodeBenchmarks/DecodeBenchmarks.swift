@@ -5,6 +5,7 @@ import XRayImaging
 
 // Decode of a 4096 × 4096 16-bit gray scan: the Swift API against a plain C loop
 // over the same libpng/libtiff calls. Throughput × 16.78 = megapixels per second.
+// On a shared machine compare CPU (total): wall clock swings with other load.
 
 let side = 4096
 
@@ -40,7 +41,7 @@ func cDecode(_ data: Data, _ f: (UnsafePointer<UInt8>?, Int, UnsafeMutablePointe
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
-        metrics: [.wallClock, .throughput, .mallocCountTotal, .peakMemoryResident],
+        metrics: [.wallClock, .cpuTotal, .throughput, .mallocCountTotal, .peakMemoryResident],
         timeUnits: .milliseconds,
         warmupIterations: 1,
         scalingFactor: .one,
