@@ -63,6 +63,19 @@ final class ConversionTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["a.tiff"])
     }
 
+    /// A full disk must throw and leave no file behind. Needs a small file system:
+    /// `mount -t tmpfs -o size=64k tmpfs DIR` and `XRAYIMAGING_SMALL_FS=DIR`.
+    func testFullDiskLeavesNothingBehind() throws {
+        guard let dir = ProcessInfo.processInfo.environment["XRAYIMAGING_SMALL_FS"] else {
+            throw XCTSkip("set XRAYIMAGING_SMALL_FS to a small mounted file system")
+        }
+        let big = Fixtures.gray16(512, 512) // ~512 KiB of noise: does not fit
+        let url = URL(fileURLWithPath: dir).appendingPathComponent("full-\(UUID().uuidString).tiff")
+        assertCodecError(.io) { try big.write(to: url, tiffCompression: .none) }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains("full-") }
+        XCTAssertEqual(left, [])
+    }
+
     func testChannelSplit() throws {
         let dual = try XRayImage(width: 1, height: 2, channelMeanings: [.highEnergy, .lowEnergy], pixels: .uint16([1, 2, 3, 4]))
         let parts = dual.channelImages()
