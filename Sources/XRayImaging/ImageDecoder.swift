@@ -11,7 +11,9 @@ public enum ImageDecoder {
     ///
     /// PNG: 1/2/4/8/16-bit gray, gray+alpha, RGB(A), palette (decoded to 8-bit RGB(A)),
     /// Adam7 interlaced; gray below 8 bits keeps its raw values with `bitDepth` 1, 2 or 4.
-    /// TIFF: 8/16/32-bit unsigned (32-bit integers become `.float32`) and 32-bit float.
+    /// A PNG `tRNS` colour key on gray or RGB images is ignored (no alpha channel is added).
+    /// TIFF: 8/16/32-bit unsigned (32-bit integers become `.float32`) and 32-bit float,
+    /// 1...8 samples per pixel; MinIsWhite samples are returned as stored, not inverted.
     public static func decode(contentsOf url: URL, page: Int = 0, limits: DecodeLimits = .standard) throws -> XRayImage {
         try decode(.file(url), page: page, limits: limits)
     }

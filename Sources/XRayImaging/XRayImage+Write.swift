@@ -88,5 +88,11 @@ enum AtomicFile {
         guard close(fd) == 0 else { throw fail("close failed") }
         guard rename(tmp, path) == 0 else { throw fail("rename failed") }
         ok = true
+        // Make the rename itself durable; failing here loses nothing already written.
+        let dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirfd >= 0 {
+            _ = fsync(dirfd)
+            close(dirfd)
+        }
     }
 }
