@@ -1,0 +1,38 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Benchmarks live in their own package so that depending on XRayScreen never
+// resolves benchmark dependencies. Run: `swift package benchmark --target DecodeBenchmarks`.
+let package = Package(
+    name: "XRayScreenBenchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "XRayScreen", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // The same libpng/libtiff calls as CCodecs, in a plain C loop: the baseline.
+        .target(
+            name: "CDecodeLoop",
+            path: "Sources/CDecodeLoop",
+            linkerSettings: [.linkedLibrary("png"), .linkedLibrary("tiff"), .linkedLibrary("z")]
+        ),
+        .executableTarget(
+            name: "DecodeBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "XRayImaging", package: "XRayScreen"),
+                "CDecodeLoop",
+            ],
+            path: "Benchmarks/DecodeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // Best-of-N timings without the benchmark harness, and a single-pass mode
+        // for `valgrind --tool=callgrind` instruction counts on a loaded machine.
+        .executableTarget(
+            name: "DecodeTiming",
+            dependencies: [.product(name: "XRayImaging", package: "XRayScreen"), "CDecodeLoop"],
+            path: "Sources/DecodeTiming"
+        ),
+    ]
+)

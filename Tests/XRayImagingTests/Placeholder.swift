@@ -1,2 +1,0 @@
-import XCTest
-final class XRayImagingTestsPlaceholder: XCTestCase { func testBuilds() {} }
