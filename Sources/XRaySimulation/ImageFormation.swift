@@ -55,8 +55,9 @@ enum ImageFormation {
         // 2^f on [0,1): degree-6 minimax-like Taylor in ln2·f.
         let t = f * 0.693_147_18
         let poly = 1 + t * (1 + t * (0.5 + t * (0.166_666_67 + t * (0.041_666_668 + t * (0.008_333_334 + t * 0.001_388_889)))))
-        let e = Int32(fi) + 127
-        return e <= 0 ? 0 : poly * Float(bitPattern: UInt32(e) << 23)
+        // fi ≥ −116 (v ≤ 80), so the biased exponent stays positive.
+        let e = UInt32(Int32(fi) + 127)
+        return poly * Float(bitPattern: e << 23)
     }
 
     /// Normalised Gaussian taps for σ (pixels); radius ⌈3σ⌉.

@@ -29,50 +29,119 @@ struct LineIntegrals: Sendable {
         let x0 = max(Int(b.x.rounded(.down)), originX), x1 = min(Int(b.z.rounded(.up)), originX + width)
         let y0 = max(Int(b.y.rounded(.down)), originY), y1 = min(Int(b.w.rounded(.up)), originY + height)
         if x0 >= x1 || y0 >= y1 { return }
+        let span = Span(x0: x0, x1: x1, y0: y0, y1: y1)
+        // One specialised loop per outline type (no per-pixel enum dispatch or array retains).
+        switch object.geometry {
+        case let .ellipse(a, b):
+            accumulate(EllipseField(a: a, b: b), object, span, kLow, kHigh)
+        case let .roundedRect(hw, hh, r):
+            accumulate(RoundedRectField(hw: hw, hh: hh, r: r), object, span, kLow, kHigh)
+        case let .polygon(v):
+            accumulate(PolygonField(v: v), object, span, kLow, kHigh)
+        case let .ring(a, b, w):
+            accumulate(RingField(a: a, b: b, w: w), object, span, kLow, kHigh)
+        case let .polyline(pts, r):
+            if pts.count <= 2 {
+                accumulate(SegmentField(a: pts[0], b: pts.count > 1 ? pts[1] : pts[0], r: r), object, span, kLow, kHigh)
+            } else {
+                addPolyline(pts, radius: r, object, span, kLow, kHigh)
+            }
+        }
+    }
+
+    struct Span { var x0: Int, x1: Int, y0: Int, y1: Int }
+
+    /// The per-pixel loop, specialised for each distance field.
+    private mutating func accumulate<F: DistanceField>(_ field: F, _ object: SceneObject, _ s: Span,
+                                                       _ kLow: Float, _ kHigh: Float) {
         let cosR = cos(object.rotation), sinR = sin(object.rotation)
-        let geometry = object.geometry, profile = object.profile, soft = object.softness
+        let profile = object.profile, soft = object.softness
         let mod = object.modulation, modIdentity = mod.isIdentity
-        let foldDir = SIMD2<Float>(cos(mod.foldAngle), sin(mod.foldAngle)) / mod.foldPeriod
-        let invCell = 1 / mod.textureCell
+        let foldDir = mod.foldDirection
         let c = object.center
         let hasContainer = object.container != nil
         let box = object.container ?? OrientedRect(center: .zero, half: .zero, rotation: 0)
         let boxCos = cos(box.rotation), boxSin = sin(box.rotation)
         let w = width, ox = originX, oy = originY
+        let cutoff = 0.5 * soft
         low.withUnsafeMutableBufferPointer { lowBuf in
             high.withUnsafeMutableBufferPointer { highBuf in
                 let lp = lowBuf.baseAddress!, hp = highBuf.baseAddress!
-                for y in y0..<y1 {
+                for y in s.y0..<s.y1 {
                     let py = Float(y) + 0.5 - c.y
                     let row = (y - oy) * w - ox
-                    for x in x0..<x1 {
+                    for x in s.x0..<s.x1 {
                         let px = Float(x) + 0.5 - c.x
                         if hasContainer {
                             let qx = Float(x) + 0.5 - box.center.x, qy = Float(y) + 0.5 - box.center.y
                             if abs(boxCos * qx + boxSin * qy) > box.half.x || abs(-boxSin * qx + boxCos * qy) > box.half.y { continue }
                         }
                         // Image → local frame (rotate by −rotation).
-                        let local = SIMD2<Float>(cosR * px + sinR * py, -sinR * px + cosR * py)
-                        let sd = geometry.signedDistance(local)
-                        if sd >= 0.5 * soft { continue }
+                        let sd = field.distance(SIMD2<Float>(cosR * px + sinR * py, -sinR * px + cosR * py))
+                        if sd >= cutoff { continue }
                         var v = profile.value(depth: -sd, soft: soft)
                         if v == 0 { continue }
-                        if !modIdentity {
-                            var m: Float = 1
-                            if mod.foldAmplitude != 0 {
-                                let phase = (px * foldDir.x + py * foldDir.y) + mod.foldPhase
-                                m += mod.foldAmplitude * fastSinCycles(phase)
-                            }
-                            if mod.textureAmplitude != 0 {
-                                let n = valueNoise(Float(x) * invCell, Float(y) * invCell, mod.textureSeed)
-                                m += mod.textureAmplitude * (2 * n - 1)
-                            }
-                            v *= max(m, 0)
-                        }
+                        if !modIdentity { v *= mod.factor(x: x, y: y, px: px, py: py, foldDir: foldDir) }
                         lp[row + x] += v * kLow
                         hp[row + x] += v * kHigh
                     }
                 }
+            }
+        }
+    }
+
+    /// Polylines: each capsule is rasterised within its own box into a scratch buffer combined by
+    /// maximum (the profile is monotone in depth, so max over segments = profile of the union).
+    private mutating func addPolyline(_ pts: [SIMD2<Float>], radius r: Float, _ object: SceneObject, _ s: Span,
+                                      _ kLow: Float, _ kHigh: Float) {
+        let sw = s.x1 - s.x0, sh = s.y1 - s.y0
+        var scratch = [Float](repeating: 0, count: sw * sh)
+        let cosR = cos(object.rotation), sinR = sin(object.rotation)
+        let profile = object.profile, soft = object.softness
+        let c = object.center
+        let reach = r + soft + 1
+        scratch.withUnsafeMutableBufferPointer { sb in
+            let sp = sb.baseAddress!
+            for i in 0..<(pts.count - 1) {
+                // Segment endpoints in the image frame.
+                func toImage(_ p: SIMD2<Float>) -> SIMD2<Float> {
+                    c + SIMD2(cosR * p.x - sinR * p.y, sinR * p.x + cosR * p.y)
+                }
+                let a = toImage(pts[i]), b = toImage(pts[i + 1])
+                let bx0 = max(Int((min(a.x, b.x) - reach).rounded(.down)), s.x0)
+                let bx1 = min(Int((max(a.x, b.x) + reach).rounded(.up)), s.x1)
+                let by0 = max(Int((min(a.y, b.y) - reach).rounded(.down)), s.y0)
+                let by1 = min(Int((max(a.y, b.y) + reach).rounded(.up)), s.y1)
+                if bx0 >= bx1 || by0 >= by1 { continue }
+                let field = SegmentField(a: a, b: b, r: r)
+                for y in by0..<by1 {
+                    let row = sp + (y - s.y0) * sw - s.x0
+                    for x in bx0..<bx1 {
+                        let sd = field.distance(SIMD2(Float(x) + 0.5, Float(y) + 0.5))
+                        if sd >= 0.5 * soft { continue }
+                        let v = profile.value(depth: -sd, soft: soft)
+                        if v > row[x] { row[x] = v }
+                    }
+                }
+            }
+        }
+        let mod = object.modulation, modIdentity = mod.isIdentity
+        let foldDir = mod.foldDirection
+        let hasContainer = object.container != nil
+        let box = object.container ?? OrientedRect(center: .zero, half: .zero, rotation: 0)
+        let boxCos = cos(box.rotation), boxSin = sin(box.rotation)
+        for y in s.y0..<s.y1 {
+            let row = (y - originY) * width - originX, srow = (y - s.y0) * sw - s.x0
+            for x in s.x0..<s.x1 {
+                var v = scratch[srow + x]
+                if v == 0 { continue }
+                if hasContainer {
+                    let qx = Float(x) + 0.5 - box.center.x, qy = Float(y) + 0.5 - box.center.y
+                    if abs(boxCos * qx + boxSin * qy) > box.half.x || abs(-boxSin * qx + boxCos * qy) > box.half.y { continue }
+                }
+                if !modIdentity { v *= mod.factor(x: x, y: y, px: Float(x) + 0.5 - c.x, py: Float(y) + 0.5 - c.y, foldDir: foldDir) }
+                low[row + x] += v * kLow
+                high[row + x] += v * kHigh
             }
         }
     }
@@ -100,6 +169,27 @@ struct LineIntegrals: Sendable {
         var out = LineIntegrals(x: x, y: y, width: cw, height: ch)
         out.add(self)
         return out
+    }
+}
+
+extension Modulation {
+    /// Fold direction scaled to cycles per pixel.
+    var foldDirection: SIMD2<Float> { SIMD2(cos(foldAngle), sin(foldAngle)) / foldPeriod }
+
+    /// Multiplicative thickness factor at pixel (x, y); (px, py) is the offset from the object centre.
+    @inline(__always)
+    func factor(x: Int, y: Int, px: Float, py: Float, foldDir: SIMD2<Float>) -> Float {
+        var m: Float = 1
+        if foldAmplitude != 0 {
+            let phase = px * foldDir.x + py * foldDir.y + foldPhase
+            m += foldAmplitude * fastSinCycles(phase)
+        }
+        if textureAmplitude != 0 {
+            let inv = 1 / textureCell
+            let n = valueNoise(Float(x) * inv, Float(y) * inv, textureSeed)
+            m += textureAmplitude * (2 * n - 1)
+        }
+        return max(m, 0)
     }
 }
 

@@ -97,6 +97,50 @@ enum ShapeGeometry: Sendable {
     }
 }
 
+/// Signed distance (pixels, negative inside) of an outline in its local frame.
+protocol DistanceField {
+    func distance(_ p: SIMD2<Float>) -> Float
+}
+
+struct EllipseField: DistanceField {
+    let a: Float, b: Float
+    @inline(__always) func distance(_ p: SIMD2<Float>) -> Float { ShapeGeometry.ellipseDistance(p, a, b) }
+}
+
+struct RoundedRectField: DistanceField {
+    let hw: Float, hh: Float, r: Float
+    @inline(__always) func distance(_ p: SIMD2<Float>) -> Float {
+        let qx = abs(p.x) - (hw - r), qy = abs(p.y) - (hh - r)
+        let ox = max(qx, 0), oy = max(qy, 0)
+        return (ox * ox + oy * oy).squareRoot() + min(max(qx, qy), 0) - r
+    }
+}
+
+struct PolygonField: DistanceField {
+    let v: [SIMD2<Float>]
+    @inline(__always) func distance(_ p: SIMD2<Float>) -> Float { ShapeGeometry.polygonDistance(p, v) }
+}
+
+struct RingField: DistanceField {
+    let a: Float, b: Float, w: Float
+    @inline(__always) func distance(_ p: SIMD2<Float>) -> Float { abs(ShapeGeometry.ellipseDistance(p, a, b)) - w }
+}
+
+struct SegmentField: DistanceField {
+    let a: SIMD2<Float>, ba: SIMD2<Float>, invDen: Float, r: Float
+    init(a: SIMD2<Float>, b: SIMD2<Float>, r: Float) {
+        self.a = a; ba = b - a; self.r = r
+        let den = (ba * ba).sum()
+        invDen = den > 0 ? 1 / den : 0
+    }
+    @inline(__always) func distance(_ p: SIMD2<Float>) -> Float {
+        let pa = p - a
+        let h = min(max((pa * ba).sum() * invDen, 0), 1)
+        let d = pa - ba * h
+        return (d * d).sum().squareRoot() - r
+    }
+}
+
 @inline(__always) func simd_max2(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
     SIMD2(max(a.x, b.x), max(a.y, b.y))
 }
