@@ -13,7 +13,8 @@ enum BaggageScene {
         let pxPerCm = Float(10 / mmPerPx)
         let center = SIMD2(Float(width) * rng.f(0.47, 0.53), Float(height) * rng.f(0.47, 0.53))
         let half = SIMD2(Float(lengthCm), Float(widthCm)) * pxPerCm / 2
-        let bag = OrientedRect(center: center, half: half, rotation: rng.f(-0.06, 0.06))
+        var bag = OrientedRect(center: center, half: half, rotation: rng.f(-0.06, 0.06))
+        bag.corner = pxPerCm * rng.f(3, 7)
         let inner = OrientedRect(center: center, half: half - SIMD2(3, 3) * pxPerCm, rotation: bag.rotation)
         var scene = Scene(energies: .kiloVolt, pxPerCm: pxPerCm, interior: inner, beamDepthCm: Float(depthCm))
         var b = Builder(scene: scene, bag: bag, rng: rng)
@@ -21,7 +22,7 @@ enum BaggageScene {
         if trolley { b.trolleyFrame() } else { b.softBagStraps() }
         b.zips()
         let c = max(clutter, 0)
-        b.clothing(count: Int((Double(b.rng.int(3...7)) * c).rounded()))
+        b.clothing(count: Int((Double(b.rng.int(4...9)) * c).rounded()))
         if b.rng.bool(0.45 * c) { b.shoes() }
         if b.rng.bool(0.55 * c) { b.laptop() }
         for _ in 0..<Int((Double(b.rng.int(0...3)) * c).rounded()) { b.bottle() }
@@ -54,7 +55,7 @@ enum BaggageScene {
             var o = SceneObject(g, at: bag.toImage(local), rotation: rotation + bag.rotation,
                                 profile: profile, softness: softness, thickness: thickness,
                                 material: material, density: density, modulation: modulation)
-            o.container = OrientedRect(center: bag.center, half: bag.half + SIMD2(1, 1), rotation: bag.rotation)
+            o.container = OrientedRect(center: bag.center, half: bag.half + SIMD2(1, 1), rotation: bag.rotation, corner: bag.corner + 1)
             scene.objects.append(o)
         }
 
@@ -67,7 +68,7 @@ enum BaggageScene {
 
         mutating func shell(trolley: Bool, depthCm: Float) {
             let wall: Float = trolley ? rng.f(0.25, 0.4) : rng.f(0.1, 0.2)
-            let corner = px(rng.uniform(3, 7))
+            let corner = bag.corner
             // Faces: front + back wall. Rim: the side walls seen edge-on.
             let rimFactor = min(depthCm / (2 * wall) * 0.35, 14)
             add(.roundedRect(hw: bag.half.x, hh: bag.half.y, corner: corner), local: .zero,
@@ -175,9 +176,9 @@ enum BaggageScene {
         mutating func clothing(count: Int) {
             for _ in 0..<max(count, 1) {
                 let p = spot(margin: px(6))
-                let w = px(rng.uniform(8, 20)), h = px(rng.uniform(6, 14))
+                let w = px(rng.uniform(10, 24)), h = px(rng.uniform(7, 16))
                 let seed = UInt32(truncatingIfNeeded: rng.next())
-                let mod = Modulation(foldAmplitude: rng.f(0.15, 0.45), foldPeriod: px(rng.uniform(2, 7)),
+                let mod = Modulation(foldAmplitude: rng.f(0.08, 0.3), foldPeriod: px(rng.uniform(2, 7)),
                                      foldAngle: rng.angle(), foldPhase: rng.f(0, 1),
                                      textureAmplitude: rng.f(0.15, 0.35), textureCell: px(rng.uniform(1, 4)), textureSeed: seed)
                 let g: ShapeGeometry = rng.bool(0.6)
@@ -185,7 +186,7 @@ enum BaggageScene {
                     : .ellipse(a: w, b: h)
                 add(g, local: p, rotation: rng.angle(), profile: .rounded(edge: min(w, h) * rng.f(0.3, 0.8)),
                     softness: px(rng.uniform(0.5, 2)), thickness: rng.f(4, 12), material: .organic,
-                    density: rng.f(0.15, 0.4), modulation: mod)
+                    density: rng.f(0.2, 0.5), modulation: mod)
                 if rng.bool(0.4) {
                     // A rolled garment.
                     let q = spot(margin: px(8))

@@ -120,20 +120,20 @@ enum CargoScene {
             let seed = UInt32(truncatingIfNeeded: rng.next())
             switch rng.int(0...5) {
             case 0: // textiles / paper
-                return (.organic, rng.f(0.08, 0.22), Modulation(textureAmplitude: 0.25, textureCell: px(6), textureSeed: seed))
+                return (.organic, rng.f(0.12, 0.32), Modulation(textureAmplitude: 0.25, textureCell: px(6), textureSeed: seed))
             case 1: // bottled drinks in rows
-                return (.water, rng.f(0.25, 0.45), Modulation(foldAmplitude: 0.45, foldPeriod: px(rng.uniform(6, 9)),
+                return (.water, rng.f(0.3, 0.55), Modulation(foldAmplitude: 0.45, foldPeriod: px(rng.uniform(6, 9)),
                                                               foldAngle: 0, textureAmplitude: 0.1, textureCell: px(8), textureSeed: seed))
             case 2: // canned food
-                return (.water, rng.f(0.3, 0.5), Modulation(foldAmplitude: 0.35, foldPeriod: px(rng.uniform(7, 10)),
+                return (.water, rng.f(0.35, 0.6), Modulation(foldAmplitude: 0.35, foldPeriod: px(rng.uniform(7, 10)),
                                                             foldAngle: .pi / 2, textureAmplitude: 0.1, textureCell: px(5), textureSeed: seed))
             case 3: // household goods / plastics
-                return (.organic, rng.f(0.1, 0.3), Modulation(textureAmplitude: 0.45, textureCell: px(10), textureSeed: seed))
+                return (.organic, rng.f(0.15, 0.4), Modulation(textureAmplitude: 0.45, textureCell: px(10), textureSeed: seed))
             case 4: // tiles / glassware
-                return (.aluminium, rng.f(0.15, 0.35), Modulation(foldAmplitude: 0.2, foldPeriod: px(2), foldAngle: 0,
+                return (.aluminium, rng.f(0.2, 0.4), Modulation(foldAmplitude: 0.2, foldPeriod: px(2), foldAngle: 0,
                                                                   textureAmplitude: 0.1, textureCell: px(10), textureSeed: seed))
             default: // small hardware / appliances
-                return (.steel, rng.f(0.03, 0.08), Modulation(textureAmplitude: 0.5, textureCell: px(4), textureSeed: seed))
+                return (.steel, rng.f(0.04, 0.1), Modulation(textureAmplitude: 0.5, textureCell: px(4), textureSeed: seed))
             }
         }
 
@@ -163,14 +163,16 @@ enum CargoScene {
                 for r in 0..<rows {
                     for c in 0..<cols {
                         let cx = px0 + Float(c) * cw, cy = top + Float(r) * ch
-                        // Carton walls (cardboard edge-on) and the goods inside.
-                        box(cx + 0.5, cy + 0.5, cw - 1, ch - 1, profile: .rim(width: max(px(0.6), 1), factor: 6), thickness: depth * 0.012,
-                            material: .organic, density: 0.7, clipped: true)
+                        // Carton walls: face-on walls add a little everywhere; walls parallel to
+                        // the beam are seen edge-on through the whole load and draw dark seams.
+                        let face = Float(2 * 0.5 * 3)   // two walls × ≈3 cartons across the beam
+                        box(cx, cy, cw, ch, profile: .rim(width: max(px(0.6), 1.2), factor: depth * 0.5 / face),
+                            thickness: face, material: .organic, density: 0.7, clipped: true)
                         var mod = goods.modulation
                         mod.foldPhase = rng.f(0, 0.2)
-                        box(cx + px(1), cy + px(1), cw - px(2), ch - px(2), profile: .rounded(edge: px(2)),
+                        box(cx + px(0.4), cy + px(0.4), cw - px(0.8), ch - px(0.8), profile: .rounded(edge: px(0.8)),
                             thickness: depth * rng.f(0.92, 1.0), material: goods.material, density: goods.density,
-                            modulation: mod, clipped: true, softness: 1.5)
+                            modulation: mod, clipped: true, softness: 1.2)
                     }
                 }
                 scene.blocks.append(CargoBlock(rect: SIMD4(px0, top, px0 + palletW, floorY - px(14.4)),

@@ -72,10 +72,7 @@ struct LineIntegrals: Sendable {
                     let row = (y - oy) * w - ox
                     for x in s.x0..<s.x1 {
                         let px = Float(x) + 0.5 - c.x
-                        if hasContainer {
-                            let qx = Float(x) + 0.5 - box.center.x, qy = Float(y) + 0.5 - box.center.y
-                            if abs(boxCos * qx + boxSin * qy) > box.half.x || abs(-boxSin * qx + boxCos * qy) > box.half.y { continue }
-                        }
+                        if hasContainer && !box.contains(Float(x) + 0.5, Float(y) + 0.5, cos: boxCos, sin: boxSin) { continue }
                         // Image → local frame (rotate by −rotation).
                         let sd = field.distance(SIMD2<Float>(cosR * px + sinR * py, -sinR * px + cosR * py))
                         if sd >= cutoff { continue }
@@ -135,10 +132,7 @@ struct LineIntegrals: Sendable {
             for x in s.x0..<s.x1 {
                 var v = scratch[srow + x]
                 if v == 0 { continue }
-                if hasContainer {
-                    let qx = Float(x) + 0.5 - box.center.x, qy = Float(y) + 0.5 - box.center.y
-                    if abs(boxCos * qx + boxSin * qy) > box.half.x || abs(-boxSin * qx + boxCos * qy) > box.half.y { continue }
-                }
+                if hasContainer && !box.contains(Float(x) + 0.5, Float(y) + 0.5, cos: boxCos, sin: boxSin) { continue }
                 if !modIdentity { v *= mod.factor(x: x, y: y, px: Float(x) + 0.5 - c.x, py: Float(y) + 0.5 - c.y, foldDir: foldDir) }
                 low[row + x] += v * kLow
                 high[row + x] += v * kHigh

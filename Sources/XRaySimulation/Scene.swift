@@ -5,6 +5,18 @@ struct OrientedRect: Sendable {
     var center: SIMD2<Float>
     var half: SIMD2<Float>
     var rotation: Float
+    /// Corner radius (pixels) when used as a clip region.
+    var corner: Float = 0
+
+    /// Whether an image point lies inside (rounded corners respected).
+    @inline(__always)
+    func contains(_ x: Float, _ y: Float, cos c: Float, sin s: Float) -> Bool {
+        let qx = x - center.x, qy = y - center.y
+        let u = abs(c * qx + s * qy), v = abs(-s * qx + c * qy)
+        if u > half.x || v > half.y { return false }
+        let cx = u - (half.x - corner), cy = v - (half.y - corner)
+        return cx <= 0 || cy <= 0 || cx * cx + cy * cy <= corner * corner
+    }
 
     /// Maps a point of the rectangle's local frame (pixels from its centre) to the image.
     func toImage(_ p: SIMD2<Float>) -> SIMD2<Float> {

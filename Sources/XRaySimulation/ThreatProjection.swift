@@ -73,6 +73,7 @@ struct ThreatProjection {
                     // Keep loose threats inside the bag.
                     var bag = scene.interior
                     bag.half += SIMD2(3, 3) * scene.pxPerCm
+                    bag.corner = 4 * scene.pxPerCm
                     t.container = bag
                 }
                 return t
