@@ -188,7 +188,8 @@ struct ThreatProjection {
                 let cy = blk.rect.y + bh * Float(rng.uniform(Double(fh / 2 + 0.05), Double(1 - fh / 2 - 0.05)))
                 let metal = rng.bool(0.6 - 0.3 * d)
                 let m: Material = metal ? (rng.bool(0.25) ? .lead : .steel) : .organic
-                let t: Float = metal ? Float(rng.uniform(6, 25)) * c : Float(rng.uniform(40, 120)) * c
+                // Contrast enters squared: a subtle core adds only a few g/cm² along the beam.
+                let t: Float = metal ? Float(rng.uniform(3, 15)) * c * c : Float(rng.uniform(20, 60)) * c * c
                 let rho: Float = metal ? Float(m.nominalDensity) : Float(rng.uniform(1.1, 1.6))
                 let o = rect(cx - bw * fw / 2, cy - bh * fh / 2, cx + bw * fw / 2, cy + bh * fh / 2,
                              profile: .rounded(edge: 2 * k), t: t, m, rho)

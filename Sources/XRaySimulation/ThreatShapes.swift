@@ -92,7 +92,7 @@ enum ThreatShapes {
             let rho = explosive ? rng.f(1.45, 1.8) : rng.f(1.1, 1.35)
             let n = cargo ? rng.int(4...12) : rng.int(1...3)
             let bw: Float = cargo ? rng.f(20, 32) : rng.f(6, 16), bh = bw * rng.f(0.5, 0.8)
-            let t: Float = (cargo ? rng.f(15, 50) : rng.f(2.5, 5.5)) * c
+            let t: Float = cargo ? rng.f(15, 50) * c * c : rng.f(2.5, 5.5) * c
             let cols = Int(Float(n).squareRoot().rounded(.up))
             for i in 0..<n {
                 let cx = Float(i % cols) * bw * 1.02, cy = Float(i / cols) * bh * 1.02
