@@ -139,7 +139,7 @@ enum CargoScene {
 
         /// Pallets with stacks of cartons of one commodity. Returns the width used.
         mutating func palletStack(at x: Float, maxWidth: Float) -> Float {
-            let palletW = px(rng.bool(0.5) ? 120 : 100)
+            let palletW = min(px(rng.bool(0.5) ? 120 : 100), maxWidth)
             let n = max(1, min(Int(maxWidth / palletW), rng.int(1...4)))
             let goods = commodity()
             let depth = beamCm * rng.f(0.6, 0.95)

@@ -17,12 +17,13 @@ enum ImageFormation {
             columnGain = [Float](repeating: 1, count: width)
             guard strength > 0 else { return }
             let s = Float(strength)
-            // Detector modules of 32–64 elements with slightly different gains, plus element jitter.
+            // Detector modules of 32–64 elements with residual gains after flat-field calibration
+            // (±1 % at strength 1), plus element jitter.
             let module = rng.int(32...64)
             var moduleGain: Float = 1
             for y in 0..<height {
-                if y % module == 0 { moduleGain = 1 + s * 0.006 * Float(rng.normal()) }
-                rowGain[y] = moduleGain + s * 0.002 * Float(rng.normal())
+                if y % module == 0 { moduleGain = 1 + s * 0.01 * Float(rng.normal()) }
+                rowGain[y] = moduleGain + s * 0.003 * Float(rng.normal())
             }
             // A few defective lines (weak or hot elements), more with stronger banding.
             let bad = Int((Double(rng.int(0...2)) * strength).rounded())

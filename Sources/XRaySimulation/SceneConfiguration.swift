@@ -102,7 +102,7 @@ public struct SceneConfiguration: Sendable, Codable, Equatable {
 
     /// Photon counts per pixel of unattenuated beam (high, low) at `noise` = 1.
     var nominalPhotons: (high: Double, low: Double) {
-        kind == .baggage ? (24000, 12000) : (60000, 30000)
+        kind == .baggage ? (6000, 3000) : (20000, 10000)
     }
 
     /// Checks the configuration, throwing a message that says what to change.

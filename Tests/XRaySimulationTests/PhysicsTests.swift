@@ -87,11 +87,11 @@ final class PhysicsTests: XCTestCase {
             let p = samples(scan.image)
             XCTAssertGreaterThan(p.min()!, 0)
             XCTAssertLessThan(p.max()!, 65535)
-            // The image corner is air: close to the configured air level.
+            // The image corner is air: close to the configured air level (banding moves it a little).
             var corner: [Int] = []
             for y in 0..<8 { for x in 0..<8 { corner.append(Int(p[y * config.width + x])) } }
             let mean = Double(corner.reduce(0, +)) / Double(corner.count)
-            XCTAssertEqual(mean, config.airLevel, accuracy: config.airLevel * 0.04)
+            XCTAssertEqual(mean, config.airLevel, accuracy: config.airLevel * (0.02 + 0.04 * config.banding))
         }
     }
 
@@ -103,7 +103,7 @@ final class PhysicsTests: XCTestCase {
         let p = samples(wedge).suffix(from: 40 * wedge.width).map(Double.init)   // rows below the patch: air
         let mean = p.reduce(0, +) / Double(p.count)
         let sd = (p.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(p.count)).squareRoot()
-        let expected = (config.airLevel - 120) / 24000.0.squareRoot()
+        let expected = (config.airLevel - 120) / 6000.0.squareRoot()   // nominal kV high-energy photons in air
         XCTAssertEqual(sd, expected, accuracy: expected * 0.3)
     }
 }
