@@ -37,7 +37,7 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: kernelSettings
         ),
-        .target(name: "XRaySimulation", dependencies: ["XRayImaging"], swiftSettings: kernelSettings),
+        .target(name: "XRaySimulation", dependencies: ["XRayImaging"], exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(name: "XRayDetection", dependencies: ["XRayImaging", "XRayEngine"], swiftSettings: kernelSettings),
         .executableTarget(
             name: "xray-screen",

@@ -1,2 +1,0 @@
-import XCTest
-final class XRaySimulationTestsPlaceholder: XCTestCase { func testBuilds() {} }
