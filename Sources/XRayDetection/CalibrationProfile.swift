@@ -21,7 +21,9 @@ public struct CalibrationProfile: Codable, Sendable, Equatable {
     public var modelSHA256: String?
     /// Raw (probability) threshold.
     public var threshold: Double
-    /// Mean and standard deviation of the raw image scores of the normal scans.
+    /// Mean and standard deviation of the normal raw scores on the threshold's level: image
+    /// scores for ``Target/imageFalseAlarmRate(_:)``, pixel scores for ``Target/pixelQuantile(_:)``.
+    /// `normalMean` is the zero of the normalised scale.
     public var normalMean: Double
     public var normalStd: Double
     /// Mean and standard deviation of all raw pixel scores of the normal scans.
