@@ -17,7 +17,7 @@ public struct AnomalyMap: Sendable, Equatable {
         self.values = values
     }
 
-    public subscript(x: Int, y: Int) -> Float { values[y * width + x] }
+    public subscript(x x: Int, y y: Int) -> Float { values[y * width + x] }
 
     /// The largest value (−infinity for an empty map).
     public var maximum: Float {
