@@ -29,11 +29,11 @@ enum GaussianBlur {
                         let row = m.value + y * W
                         for i in 0..<r { padded[i] = row[0]; padded[W + r + i] = row[W - 1] }
                         (padded + r).update(from: row, count: W)
-                        for x in 0..<W {
-                            var acc: Float = 0
-                            let p = padded + x
-                            for j in 0..<K { acc += kp.value[j] * p[j] }
-                            row[x] = acc
+                        // Tap-outer, pixel-inner: the inner loop is a contiguous multiply-add over the row.
+                        row.update(repeating: 0, count: W)
+                        for j in 0..<K {
+                            let kj = kp.value[j], p = padded + j
+                            for x in 0..<W { row[x] += kj * p[x] }
                         }
                     }
                 }

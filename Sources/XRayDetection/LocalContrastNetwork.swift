@@ -69,13 +69,16 @@ public struct LocalContrastNetwork: AnomalyNetwork {
                     // Channel mean.
                     for i in 0..<(T * T) { m[i] = input[i] }
                     for c in 1..<max(C, 1) where c < C { for i in 0..<(T * T) { m[i] += input[c * T * T + i] } }
-                    // Horizontal window sums.
+                    // Horizontal window sums (mirrored borders, contiguous interior).
                     for y in 0..<T {
                         let src = m.baseAddress! + y * T, dst = h.baseAddress! + y * T
-                        for x in 0..<T {
-                            var s: Float = 0
-                            for d in -r...r { s += src[mirror(x + d)] }
-                            dst[x] = s
+                        for x in 0..<T { dst[x] = 0 }
+                        for d in -r...r {
+                            let lo = max(0, -d), hi = min(T, T - d)
+                            for x in 0..<lo { dst[x] += src[mirror(x + d)] }
+                            let s = src + d
+                            for x in lo..<hi { dst[x] += s[x] }
+                            for x in hi..<T { dst[x] += src[mirror(x + d)] }
                         }
                     }
                     // Vertical window sums, then the logit.

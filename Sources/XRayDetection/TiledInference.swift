@@ -58,7 +58,9 @@ struct TiledInference {
         let perChunk = tilesPerChunk(grid: gx, rows: gy, width: W)
         let workers = max(1, min(threads, perChunk))
 
+        let allocation = DispatchTime.now()
         var map = [Float](repeating: 0, count: W * H)
+        timings.stitch += milliseconds(since: allocation)
         var runners = try pool.take(workers)
         defer { pool.give(runners) }
 
