@@ -28,6 +28,10 @@ public struct DetectorConfiguration: Sendable {
     public var scale: [Float]?
     /// Fallback: 0 for every channel.
     public var offset: [Float]?
+    /// Tile side for engine sessions made by `Detector(model:configuration:profile:)` (fallback when the
+    /// model has no `xrayscreen.tile_size`: 256). Networks passed to ``Detector/init(network:configuration:profile:)``
+    /// bring their own tile size and ignore this.
+    public var tileSize: Int?
     /// Fallback: a quarter of the tile size.
     public var tileOverlap: Int?
     /// Fallback: `.probability`.
@@ -70,6 +74,7 @@ public struct DetectorConfiguration: Sendable {
     func validate() throws {
         guard threads >= 1 else { throw DetectionError.invalidConfiguration("threads must be ≥ 1 (got \(threads))") }
         guard memoryBudgetBytes > 0 else { throw DetectionError.invalidConfiguration("memoryBudgetBytes must be > 0") }
+        if let t = tileSize, t < 1 { throw DetectionError.invalidConfiguration("tileSize must be ≥ 1 (got \(t))") }
         if let m = maximumTilesInFlight, m < 1 {
             throw DetectionError.invalidConfiguration("maximumTilesInFlight must be ≥ 1 (got \(m))")
         }

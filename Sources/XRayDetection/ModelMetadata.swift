@@ -23,6 +23,7 @@ import XRayImaging
 /// | `xrayscreen.score_mean`, `xrayscreen.score_std` | probability | raw image scores of normal scans (calibration) |
 /// | `xrayscreen.image_score` | `peak` or `top_k_mean:K` | how the map becomes one image score |
 /// | `xrayscreen.smoothing_sigma` | pixels | Gaussian smoothing of the map before scoring |
+/// | `xrayscreen.input_name`, `xrayscreen.output_name` | text | graph input and output to use (default: `input`, the only output) |
 ///
 /// With `log_attenuation` the value is `−ln(max(I, I0/65536) / I0)`; with `linear` it is
 /// `I / maxValue` (`2^bitDepth − 1` for integer scans, 1 for float scans). Any other key (for
@@ -48,6 +49,8 @@ public struct ModelMetadata: Sendable, Equatable {
         public static let scoreStd = "xrayscreen.score_std"
         public static let imageScore = "xrayscreen.image_score"
         public static let smoothingSigma = "xrayscreen.smoothing_sigma"
+        public static let inputName = "xrayscreen.input_name"
+        public static let outputName = "xrayscreen.output_name"
         /// Prefix shared by all detector keys.
         public static let prefix = "xrayscreen."
     }
@@ -128,6 +131,8 @@ public struct ModelMetadata: Sendable, Equatable {
     public var scoreStd: Double?
     public var imageScore: ImageScoreMethod?
     public var smoothingSigma: Double?
+    public var inputName: String?
+    public var outputName: String?
     /// Every property that is not one of the keys above (training recipe, data, metrics, …).
     public var provenance: [String: String] = [:]
 
@@ -217,11 +222,14 @@ public struct ModelMetadata: Sendable, Equatable {
             imageScore = m
         }
         smoothingSigma = try double(Key.smoothingSigma)
+        inputName = value(Key.inputName)
+        outputName = value(Key.outputName)
         if let s = smoothingSigma, s < 0 { throw bad(Key.smoothingSigma, "a number ≥ 0") }
 
         let known: Set<String> = [Key.formatVersion, Key.modelName, Key.version, Key.inputChannels, Key.normalisation,
                                   Key.i0, Key.i0Percentile, Key.scale, Key.offset, Key.tileSize, Key.tileOverlap,
-                                  Key.output, Key.threshold, Key.scoreMean, Key.scoreStd, Key.imageScore, Key.smoothingSigma]
+                                  Key.output, Key.threshold, Key.scoreMean, Key.scoreStd, Key.imageScore, Key.smoothingSigma,
+                                  Key.inputName, Key.outputName]
         provenance = properties.filter { !known.contains($0.key) }
         hasDetectorKeys = properties.keys.contains { known.contains($0) }
     }
@@ -256,6 +264,8 @@ public struct ModelMetadata: Sendable, Equatable {
         if let v = scoreStd { p[Key.scoreStd] = "\(v)" }
         if let v = imageScore { p[Key.imageScore] = v.description }
         if let v = smoothingSigma { p[Key.smoothingSigma] = "\(v)" }
+        if let v = inputName { p[Key.inputName] = v }
+        if let v = outputName { p[Key.outputName] = v }
         return p
     }
 }
