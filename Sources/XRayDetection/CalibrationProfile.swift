@@ -12,6 +12,29 @@ public struct CalibrationProfile: Codable, Sendable, Equatable {
         case imageFalseAlarmRate(Double)
         /// The threshold is this quantile (0–1) of all normal pixel scores.
         case pixelQuantile(Double)
+
+        private enum CodingKeys: String, CodingKey { case kind, value }
+
+        /// JSON: `{"kind": "imageFalseAlarmRate" | "pixelQuantile", "value": number}`.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let kind = try c.decode(String.self, forKey: .kind), value = try c.decode(Double.self, forKey: .value)
+            switch kind {
+            case "imageFalseAlarmRate": self = .imageFalseAlarmRate(value)
+            case "pixelQuantile": self = .pixelQuantile(value)
+            default:
+                throw DecodingError.dataCorruptedError(forKey: .kind, in: c,
+                    debugDescription: "unknown calibration target \(kind): expected imageFalseAlarmRate or pixelQuantile")
+            }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            switch self {
+            case .imageFalseAlarmRate(let v): try c.encode("imageFalseAlarmRate", forKey: .kind); try c.encode(v, forKey: .value)
+            case .pixelQuantile(let v): try c.encode("pixelQuantile", forKey: .kind); try c.encode(v, forKey: .value)
+            }
+        }
     }
 
     public var formatVersion: Int

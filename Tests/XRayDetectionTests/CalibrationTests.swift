@@ -25,6 +25,8 @@ final class CalibrationTests: XCTestCase {
         XCTAssertEqual(profile.pixelCount, 10 * 128 * 96)
 
         let data = try profile.jsonData()
+        let text = String(decoding: data, as: UTF8.self)
+        XCTAssertTrue(text.contains("\"kind\" : \"imageFalseAlarmRate\""), text)
         let loaded = try CalibrationProfile(jsonData: data)
         XCTAssertEqual(loaded.threshold, profile.threshold)
         XCTAssertEqual(loaded.target, .imageFalseAlarmRate(0.1))

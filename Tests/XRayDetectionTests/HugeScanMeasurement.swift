@@ -34,5 +34,10 @@ final class HugeScanMeasurement: XCTestCase {
         print("HUGE \(W)x\(H): \(result.regions.count) regions, score \(result.score), wall \(Date().timeIntervalSince(start)) s")
         print("HUGE timings: \(String(decoding: try JSONEncoder().encode(result.timings), as: UTF8.self))")
         XCTAssertEqual(result.regions.count, 20)
+        let t0 = Date()
+        let detection = try detector.detectWithMap(scan)
+        let t1 = Date()
+        let overlay = try OverlayRenderer().render(scan, detection: detection)
+        print("HUGE detectWithMap \(t1.timeIntervalSince(t0)) s, overlay \(overlay.width)x\(overlay.height) in \(Date().timeIntervalSince(t1)) s")
     }
 }
