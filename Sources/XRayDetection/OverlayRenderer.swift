@@ -62,32 +62,52 @@ public struct OverlayRenderer: Sendable {
         let primary = image.channelMeanings.firstIndex(of: .highEnergy) ?? image.channelMeanings.firstIndex(of: .gray) ?? 0
         let secondary = image.channelMeanings.firstIndex(of: .lowEnergy)
 
-        // Reduced attenuation planes.
+        // Reduced attenuation planes: f × f block means of the intensities, rows of blocks in parallel.
+        let workers = ProcessInfo.processInfo.activeProcessorCount
         func attenuation(channel c: Int) throws -> [Float] {
             let i0 = max(Preprocessor.percentile(of: image, channel: c, percentile: 99.5), 1e-6)
-            var sums = [Float](repeating: 0, count: on)
-            var counts = [Float](repeating: 0, count: on)
-            func accumulate(_ value: (Int) -> Float) {
-                for y in 0..<H {
-                    let oy = (y / f) * ow
-                    for x in 0..<W { sums[oy + x / f] += value(c * plane + y * W + x); counts[oy + x / f] += 1 }
+            let lnI0 = logf(i0), floor = i0 / 65536
+            var out = [Float](repeating: 0, count: on)
+            func reduce<T>(_ buffer: UnsafeBufferPointer<T>, _ value: (T) -> Float) {
+                let src = UncheckedSendable(buffer.baseAddress! + c * plane)
+                out.withUnsafeMutableBufferPointer { o in
+                    let dst = UncheckedSendable(o.baseAddress!)
+                    Parallel.forEachRange(workers: workers, count: oh) { rows in
+                        for oy in rows {
+                            let y0 = oy * f, y1 = min(H, y0 + f)
+                            let row = dst.value + oy * ow
+                            for ox in 0..<ow {
+                                let x0 = ox * f, x1 = min(W, x0 + f)
+                                var sum: Float = 0
+                                for y in y0..<y1 {
+                                    let p = src.value + y * W
+                                    for x in x0..<x1 { sum += value(p[x]) }
+                                }
+                                let mean = sum / Float((y1 - y0) * (x1 - x0))
+                                row[ox] = lnI0 - logf(max(mean, floor))
+                            }
+                        }
+                    }
                 }
             }
             switch image.pixels {
-            case .uint8(let p): p.withUnsafeBufferPointer { b in accumulate { Float(b[$0]) } }
-            case .uint16(let p): p.withUnsafeBufferPointer { b in accumulate { Float(b[$0]) } }
+            case .uint8(let p): p.withUnsafeBufferPointer { reduce($0) { Float($0) } }
+            case .uint16(let p): p.withUnsafeBufferPointer { reduce($0) { Float($0) } }
             case .float32(let p):
-                guard p.allSatisfy(\.isFinite) else { throw DetectionError.nonFiniteValue(x: -1, y: -1, channel: c) }
-                p.withUnsafeBufferPointer { b in accumulate { b[$0] } }
+                if let bad = p[(c * plane)..<((c + 1) * plane)].firstIndex(where: { !$0.isFinite }) {
+                    let k = bad - c * plane
+                    throw DetectionError.nonFiniteValue(x: k % W, y: k / W, channel: c)
+                }
+                p.withUnsafeBufferPointer { reduce($0) { $0 } }
             }
-            let floor = i0 / 65536
-            return (0..<on).map { logf(i0) - logf(max(sums[$0] / counts[$0], floor)) }
+            return out
         }
         let high = try attenuation(channel: primary)
         let low = try (dual && options.materialColouring) ? secondary.map { try attenuation(channel: $0) } : nil
 
         // Window.
-        let sorted = high.sorted()
+        let step = max(1, high.count / (1 << 18))
+        let sorted = stride(from: 0, to: high.count, by: step).map { high[$0] }.sorted()
         func pct(_ p: Double) -> Float { sorted[min(sorted.count - 1, max(0, Int(p / 100 * Double(sorted.count - 1))))] }
         let lo = pct(options.lowPercentile), hi = max(pct(options.highPercentile), lo + 1e-3)
 
@@ -96,7 +116,22 @@ public struct OverlayRenderer: Sendable {
         if let m = anomalyMap {
             var s = [Float](repeating: -.infinity, count: on)
             m.values.withUnsafeBufferPointer { v in
-                for y in 0..<H { let oy = (y / f) * ow; for x in 0..<W { s[oy + x / f] = max(s[oy + x / f], v[y * W + x]) } }
+                s.withUnsafeMutableBufferPointer { d in
+                    let src = UncheckedSendable(v.baseAddress!), dst = UncheckedSendable(d.baseAddress!)
+                    Parallel.forEachRange(workers: workers, count: oh) { rows in
+                        for oy in rows {
+                            let row = dst.value + oy * ow
+                            for y in (oy * f)..<min(H, oy * f + f) {
+                                let p = src.value + y * W
+                                for ox in 0..<ow {
+                                    var m = row[ox]
+                                    for x in (ox * f)..<min(W, ox * f + f) { m = max(m, p[x]) }
+                                    row[ox] = m
+                                }
+                            }
+                        }
+                    }
+                }
             }
             score = s
         }
