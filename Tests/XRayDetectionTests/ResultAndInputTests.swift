@@ -17,6 +17,11 @@ final class ResultAndInputTests: XCTestCase {
         XCTAssertEqual(back, result)
         XCTAssertEqual(try result.jsonData(), data, "encoding is stable")
 
+        let csv = result.csvRow
+        XCTAssertEqual(csv.split(separator: ",", omittingEmptySubsequences: false).count,
+                       ScanResult.csvHeader.split(separator: ",").count)
+        XCTAssertTrue(csv.hasPrefix("a/b.tiff,120,90,"), csv)
+
         let future = text.replacingOccurrences(of: "\"schemaVersion\":1", with: "\"schemaVersion\":2")
         XCTAssertThrowsError(try ScanResult(jsonData: Data(future.utf8))) { error in
             XCTAssertTrue("\(error)".contains("schema version 2"))
