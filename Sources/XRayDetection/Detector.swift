@@ -8,17 +8,23 @@ import XRayImaging
 /// A detector is immutable and thread-safe: make one per model and call ``detect(_:file:)`` from
 /// as many threads or tasks as you like. Runners (engine sessions) are pooled between calls.
 public final class Detector: Sendable {
+    /// The network that maps tiles to anomaly planes.
     public let network: any AnomalyNetwork
     /// The model's metadata, parsed.
     public let metadata: ModelMetadata
+    /// The configuration the detector was made with.
     public let configuration: DetectorConfiguration
+    /// The calibration profile in use, if any.
     public let profile: CalibrationProfile?
     /// The normalised score scale in use.
     public let scale: ScoreScale
     /// `configuration`, `profile`, `metadata` or `default`.
     public let calibrationSource: String
+    /// How the map becomes the image score.
     public let imageScoreMethod: ModelMetadata.ImageScoreMethod
+    /// Gaussian smoothing of the map, pixels (0: off).
     public let smoothingSigma: Double
+    /// Overlap between neighbouring tiles, pixels.
     public let tileOverlap: Int
     /// Meaning of each model input plane.
     public let inputChannels: [XRayImage.ChannelMeaning]
@@ -124,7 +130,9 @@ public final class Detector: Sendable {
 
     /// A result with its full-resolution anomaly map (normalised units), for overlays.
     public struct Detection: Sendable {
+        /// The report, as ``Detector/detect(_:file:)`` returns it.
         public var result: ScanResult
+        /// The stitched, smoothed map in normalised score units (1 = threshold), scan resolution.
         public var anomalyMap: AnomalyMap
     }
 

@@ -135,8 +135,8 @@ public struct RegionExtractor: Sendable {
         var components: [Component] = []
         for i in 0..<runs.count {
             let r = Int(find(Int32(i)))
+            // A root is the smallest run index of its set, so it is met before its other runs.
             if index[r] < 0 { index[r] = Int32(components.count); components.append(runs[i]) }
-            else if r != i { components[Int(index[r])].absorb(runs[i]) }
             else { components[Int(index[r])].absorb(runs[i]) }
         }
         return components
