@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import XRayDetection
 
 final class CalibrationTests: XCTestCase {
@@ -42,6 +43,24 @@ final class CalibrationTests: XCTestCase {
         XCTAssertTrue(result.flagged)
         XCTAssertGreaterThan(result.score, 10, "a dense block is far above normal noise on the calibrated scale")
         XCTAssertEqual(result.calibrationSource, "profile")
+    }
+
+    func testProfileFileRoundTripAndRejections() throws {
+        let profile = CalibrationProfile(modelName: "m", modelVersion: "1", modelSHA256: "ab", threshold: 0.7,
+                                         normalMean: 0.2, normalStd: 0.05, pixelMean: 0.01, pixelStd: 0.02,
+                                         imageCount: 200, pixelCount: 1000, target: .pixelQuantile(0.999),
+                                         achievedFalseAlarmRate: 0.005, imageScoreMethod: .topKMean(20),
+                                         smoothingSigma: 1.5, createdAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("xrayscreen-profile-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try profile.write(to: url)
+        XCTAssertEqual(try CalibrationProfile(contentsOf: url), profile)
+        XCTAssertThrowsError(try CalibrationProfile(jsonData: Data("{}".utf8)))
+        var bad = profile; bad.threshold = 0.1
+        XCTAssertThrowsError(try CalibrationProfile(jsonData: try bad.jsonData())) { error in
+            XCTAssertTrue("\(error)".contains("above its normal mean"))
+        }
+        XCTAssertThrowsError(try CalibrationProfile(contentsOf: url.appendingPathExtension("missing")))
     }
 
     func testPixelQuantileTarget() throws {
