@@ -131,3 +131,19 @@ final class DetectorTests: XCTestCase {
         XCTAssertTrue(result.warnings.contains { $0.contains("lacks") })
     }
 }
+
+final class EdgeSizeTests: XCTestCase {
+    func testOddSizesMatchTheOneTileMap() throws {
+        let sizes = [(1, 1), (1, 77), (93, 1), (32, 32), (33, 31), (64, 65), (150, 40)]
+        for (w, h) in sizes {
+            let scan = SyntheticScans.gray(width: w, height: h, boxes: w > 20 && h > 20 ? [.init(x: 5, y: 5, width: 10, height: 10)] : [])
+            let one = try SyntheticScans.detector(tile: 256) { $0.smoothingSigma = 1; $0.minimumRegionArea = 1 }.detectWithMap(scan)
+            let many = try SyntheticScans.detector(tile: 32, overlap: 12) { $0.smoothingSigma = 1; $0.minimumRegionArea = 1 }.detectWithMap(scan)
+            XCTAssertEqual(many.anomalyMap.values.count, w * h)
+            var worst: Float = 0
+            for i in 0..<(w * h) { worst = max(worst, abs(one.anomalyMap.values[i] - many.anomalyMap.values[i])) }
+            XCTAssertLessThan(worst, 0.05, "\(w)×\(h)")
+            XCTAssertEqual(one.result.regions.count, many.result.regions.count, "\(w)×\(h)")
+        }
+    }
+}
