@@ -38,7 +38,10 @@ let package = Package(
             swiftSettings: kernelSettings
         ),
         .target(name: "XRaySimulation", dependencies: ["XRayImaging"], exclude: ["README.md"], swiftSettings: kernelSettings),
-        .target(name: "XRayDetection", dependencies: ["XRayImaging", "XRayEngine"], swiftSettings: kernelSettings),
+        .target(
+            name: "XRayDetection", dependencies: ["XRayImaging", "XRayEngine"],
+            exclude: ["README.md", "EngineAnomalyNetwork.swift.pending"], swiftSettings: kernelSettings
+        ),
         .executableTarget(
             name: "xray-screen",
             dependencies: [

@@ -30,6 +30,7 @@ enum BaggageScene {
         for _ in 0..<Int((Double(b.rng.int(0...2)) * c).rounded()) { b.book() }
         for _ in 0..<Int((Double(b.rng.int(0...3)) * c).rounded()) { b.cable() }
         if b.rng.bool(0.6 * c) { b.keysAndCoins() }
+        for _ in 0..<Int((Double(b.rng.int(0...2)) * c).rounded()) { b.electronics() }
         if b.rng.bool(0.3 * c) { b.belt() }
         if b.rng.bool(0.2 * c) { b.umbrella() }
         rng = b.rng
@@ -437,6 +438,64 @@ enum BaggageScene {
                 add(.ellipse(a: rad, b: rad), local: q + SIMD2(rng.f(-4, 4), rng.f(-4, 4)) * scene.pxPerCm,
                     profile: .rim(width: px(0.1), factor: 1.3), thickness: 0.18, material: rng.bool(0.5) ? .steel : .copper,
                     density: 8.5)
+            }
+        }
+
+        /// Everyday electronics that share features with threats (cells, boards, coils, wires).
+        mutating func electronics() {
+            let p = spot(margin: px(10))
+            let r = rng.angle()
+            func at(_ q: SIMD2<Float>) -> SIMD2<Float> { p + SIMD2(cos(r) * q.x - sin(r) * q.y, sin(r) * q.x + cos(r) * q.y) }
+            switch rng.int(0...3) {
+            case 0: // phone: glass, aluminium frame, pouch cell, board, camera
+                add(.roundedRect(hw: px(7.5), hh: px(3.6), corner: px(0.9)), local: p, rotation: r,
+                    profile: .rim(width: px(0.3), factor: 6), thickness: 0.15, material: .aluminium, density: 2.6)
+                add(.roundedRect(hw: px(4), hh: px(3), corner: px(0.3)), local: at(SIMD2(-px(1.5), 0)), rotation: r,
+                    thickness: 0.45, material: .aluminium, density: 2.0)
+                add(.roundedRect(hw: px(4), hh: px(3), corner: px(0.3)), local: at(SIMD2(-px(1.5), 0)), rotation: r,
+                    thickness: 0.45, material: .copper, density: 0.4)
+                add(.roundedRect(hw: px(2), hh: px(3), corner: px(0.2)), local: at(SIMD2(px(4.5), 0)), rotation: r,
+                    thickness: 0.12, material: .copper, density: 3)
+                add(.ellipse(a: px(0.5), b: px(0.5)), local: at(SIMD2(px(6.3), px(2.3))), thickness: 0.4, material: .steel, density: 4)
+            case 1: // power bank: cylindrical cells, board, USB sockets
+                add(.roundedRect(hw: px(5), hh: px(3.8), corner: px(0.6)), local: p, rotation: r,
+                    profile: .rim(width: px(0.3), factor: 4), thickness: 0.3, material: .organic, density: 1.2)
+                for k in 0..<rng.int(2...3) {
+                    let q = at(SIMD2(-px(1), (Float(k) - 1) * px(1.9)))
+                    add(.roundedRect(hw: px(3.25), hh: px(0.9), corner: px(0.9)), local: q, rotation: r,
+                        profile: .tube(edge: px(0.9), wall: max(px(0.05), 0.7)), thickness: 0.05, material: .steel)
+                    add(.roundedRect(hw: px(3.2), hh: px(0.85), corner: px(0.85)), local: q, rotation: r,
+                        profile: .rounded(edge: px(0.85)), thickness: 1.6, material: .aluminium, density: 2.0)
+                    add(.roundedRect(hw: px(3.2), hh: px(0.85), corner: px(0.85)), local: q, rotation: r,
+                        profile: .rounded(edge: px(0.85)), thickness: 1.6, material: .copper, density: 0.45)
+                }
+                add(.roundedRect(hw: px(1), hh: px(3.2), corner: px(0.1)), local: at(SIMD2(px(3.6), 0)), rotation: r,
+                    thickness: 0.16, material: .copper, density: 2.5)
+                add(.roundedRect(hw: px(0.5), hh: px(0.8), corner: px(0.1)), local: at(SIMD2(px(4.7), px(1.2))), rotation: r,
+                    profile: .rim(width: 0.8, factor: 3), thickness: 0.1, material: .steel)
+            case 2: // over-ear headphones: band, two cups with magnets
+                add(.ring(a: px(8), b: px(7), halfWidth: px(0.8)), local: p, rotation: r, profile: .rounded(edge: px(0.8)),
+                    thickness: 1.2, material: .organic, density: 1.2)
+                add(.ring(a: px(8), b: px(7), halfWidth: px(0.15)), local: p, rotation: r, thickness: 0.1, material: .steel)
+                for sx in [Float(-1), 1] {
+                    let q = at(SIMD2(sx * px(8), px(3)))
+                    add(.ellipse(a: px(3.5), b: px(4.2)), local: q, rotation: r, profile: .rounded(edge: px(2)),
+                        thickness: 3, material: .organic, density: 0.6)
+                    add(.ellipse(a: px(1.2), b: px(1.2)), local: q, profile: .rounded(edge: px(0.4)), thickness: 0.6,
+                        material: .steel, density: 7.4)
+                }
+                cable(from: at(SIMD2(px(8), px(6))), length: 6)
+            default: // hair dryer: motor, heating coil, handle
+                add(.roundedRect(hw: px(9), hh: px(3.5), corner: px(3.4)), local: p, rotation: r,
+                    profile: .tube(edge: px(3.5), wall: max(px(0.25), 1)), thickness: 0.5, material: .organic, density: 1.2)
+                add(.polyline([SIMD2(-px(6), 0), SIMD2(px(6), 0)], radius: px(2.4)), local: p, rotation: r,
+                    profile: .flat, thickness: 0.12, material: .copper, density: 6,
+                    modulation: Modulation(foldAmplitude: 0.9, foldPeriod: px(0.5), foldAngle: r))
+                add(.roundedRect(hw: px(1.8), hh: px(1.6), corner: px(0.5)), local: at(SIMD2(-px(6.5), 0)), rotation: r,
+                    thickness: 2.5, material: .steel, density: 4.5)
+                add(.roundedRect(hw: px(1.6), hh: px(5), corner: px(1.5)), local: at(SIMD2(-px(4), px(7))), rotation: r + 0.2,
+                    profile: .rounded(edge: px(1.5)), thickness: 2.5, material: .organic, density: 0.8)
+                cable(from: at(SIMD2(-px(4), px(12))), length: 8)
             }
         }
 

@@ -120,9 +120,10 @@ public struct GroundTruth: Sendable, Codable, Equatable {
     public var energies: EnergyPair
     /// Pixel pitch in millimetres (square pixels).
     public var pixelSizeMillimetres: Double
-    /// Configured difficulty (0…1) and the photon count / threshold the masks were cut at.
+    /// Configured difficulty (0…1); each anomaly records the value it actually used.
     public var difficulty: Double
-    /// Threshold on |Δ log I| that defines the masks.
+    /// Threshold on |Δ ln I| that defines the masks: 1.5 × the relative quantum noise of air in
+    /// the high-energy channel at nominal dose.
     public var maskThreshold: Double
     /// Number of scene objects (excluding anomalies).
     public var sceneObjectCount: Int

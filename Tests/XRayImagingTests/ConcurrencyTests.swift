@@ -26,6 +26,26 @@ final class ConcurrencyTests: XCTestCase {
         }
         XCTAssertNil(expected[files.count - 1])
     }
+
+    func testParallelFileDecodesMatchSerial() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xri-par-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var urls: [URL] = []
+        for i in 0..<6 {
+            let img = Fixtures.gray16(100 + i, 64, seed: UInt64(i + 40))
+            let url = dir.appendingPathComponent("s\(i).\(i % 2 == 0 ? "png" : "tiff")")
+            try img.write(to: url)
+            urls.append(url)
+        }
+        let paths = urls
+        let expected = try paths.map { try ImageDecoder.decode(contentsOf: $0) }
+        let results = Results(count: paths.count * 8)
+        DispatchQueue.concurrentPerform(iterations: paths.count * 8) { i in
+            results.set(i, try? ImageDecoder.decode(contentsOf: paths[i % paths.count]))
+        }
+        for i in 0..<paths.count * 8 { XCTAssertEqual(results.get(i), expected[i % paths.count]) }
+    }
 }
 
 /// Result slots written from many threads (each slot by one thread).

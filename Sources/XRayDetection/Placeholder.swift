@@ -1,3 +1,0 @@
-import XRayImaging
-import XRayEngine
-enum XRayDetectionPlaceholder {}

@@ -1,2 +1,0 @@
-import XCTest
-final class XRayDetectionTestsPlaceholder: XCTestCase { func testBuilds() {} }
