@@ -20,8 +20,8 @@ def read_scan(path):
 
 
 def log_attenuation(raw, i0, scale):
-    """-ln(I / I0) / scale, the network's input domain (see Models/README.md)."""
-    return (-np.log(np.maximum(raw.astype(np.float32), 1.0) / i0) / scale).astype(np.float32)
+    """-ln(max(I, I0/65536) / I0) / scale: the detector's `log_attenuation` input domain."""
+    return (-np.log(np.maximum(raw.astype(np.float32), i0 / 65536.0) / i0) / scale).astype(np.float32)
 
 
 def list_scans(folder):

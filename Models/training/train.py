@@ -106,6 +106,7 @@ def main():
     model = onnx.load(args.out)
     meta = {
         "xrayscreen.model_name": os.path.splitext(os.path.basename(args.out))[0],
+        "xrayscreen.format_version": "1",
         "xrayscreen.version": "1",
         "xrayscreen.input_channels": "gray",
         "xrayscreen.normalisation": "log_attenuation",

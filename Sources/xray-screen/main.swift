@@ -1,1 +1,0 @@
-print("xray-screen: under construction")
