@@ -13,8 +13,10 @@ from PIL import Image
 def read_scan(path):
     """Returns (channels, height, width) uint16."""
     if path.lower().endswith((".tif", ".tiff")):
-        pages = tifffile.TiffFile(path).pages
-        return np.stack([p.asarray() for p in pages]).astype(np.uint16)
+        pages = [p.asarray() for p in tifffile.TiffFile(path).pages]
+        if len(pages) == 1 and pages[0].ndim == 3:  # one page, samples interleaved
+            return np.moveaxis(pages[0], -1, 0).astype(np.uint16)
+        return np.stack(pages).astype(np.uint16)
     img = np.array(Image.open(path))
     return img[None].astype(np.uint16)
 

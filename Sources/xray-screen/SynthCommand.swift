@@ -76,7 +76,12 @@ struct SynthCommand: AsyncParsableCommand {
         let scan = try ScanSimulator().generate(config)
         let name = String(format: "%@-%06llu", kind.rawValue, scanSeed)
         let folder = URL(fileURLWithPath: out)
-        try scan.image.write(to: folder.appendingPathComponent(name + (dualEnergy ? ".tiff" : ".png")))
+        if dualEnergy {  // one page per energy, as dual-energy scanners store them
+            let pages = try ImageEncoder.tiff(scan.image.channelImages(), compression: .lzw)
+            try pages.write(to: folder.appendingPathComponent(name + ".tiff"), options: .atomic)
+        } else {
+            try scan.image.write(to: folder.appendingPathComponent(name + ".png"))
+        }
         try scan.maskImage.write(to: folder.appendingPathComponent(name + ".mask.png"))
         try scan.groundTruth.jsonData(pretty: true).write(to: folder.appendingPathComponent(name + ".json"),
                                                           options: .atomic)
