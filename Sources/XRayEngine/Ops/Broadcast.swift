@@ -1,0 +1,113 @@
+/// Numpy-style multidirectional broadcasting helpers.
+enum Broadcast {
+    /// The broadcast shape of `shapes`, or nil when they are incompatible.
+    static func shape(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var out = [Int](repeating: 1, count: rank)
+        for s in shapes {
+            let off = rank - s.count
+            for (i, d) in s.enumerated() {
+                let j = off + i
+                if out[j] == 1 { out[j] = d } else if d != 1 && d != out[j] { return nil }
+            }
+        }
+        return out
+    }
+
+    /// Element strides of `shape` aligned to `outShape` (0 where broadcast).
+    static func strides(_ shape: [Int], to outShape: [Int]) -> [Int] {
+        let rank = outShape.count
+        var strides = [Int](repeating: 0, count: rank)
+        var s = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            let j = rank - shape.count + i
+            strides[j] = shape[i] == 1 ? 0 : s
+            s *= shape[i]
+        }
+        return strides
+    }
+
+    /// Calls `body(outIndex, offsets...)` for every output element, with offsets into each input.
+    static func forEach(_ outShape: [Int], _ inShapes: [[Int]], _ body: (Int, [Int]) -> Void) {
+        let total = outShape.reduce(1, *)
+        if total == 0 { return }
+        let rank = outShape.count
+        let strides = inShapes.map { Self.strides($0, to: outShape) }
+        var index = [Int](repeating: 0, count: rank)
+        var offsets = [Int](repeating: 0, count: inShapes.count)
+        for o in 0..<total {
+            body(o, offsets)
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1
+                for k in 0..<offsets.count { offsets[k] += strides[k][d] }
+                if index[d] < outShape[d] { break }
+                for k in 0..<offsets.count { offsets[k] -= strides[k][d] * outShape[d] }
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+
+    /// Binary broadcast on raw pointers; fast paths for equal shapes and scalars,
+    /// otherwise contiguous inner rows.
+    @inline(__always)
+    static func binary<T, U>(_ a: UnsafePointer<T>, _ aShape: [Int], _ b: UnsafePointer<T>, _ bShape: [Int],
+                             _ out: UnsafeMutablePointer<U>, _ outShape: [Int], _ f: (T, T) -> U) {
+        let n = outShape.reduce(1, *)
+        let na = aShape.reduce(1, *), nb = bShape.reduce(1, *)
+        if na == n && nb == n {
+            for i in 0..<n { out[i] = f(a[i], b[i]) }
+        } else if nb == 1 && na == n {
+            let s = b[0]
+            for i in 0..<n { out[i] = f(a[i], s) }
+        } else if na == 1 && nb == n {
+            let s = a[0]
+            for i in 0..<n { out[i] = f(s, b[i]) }
+        } else {
+            let rank = outShape.count
+            let inner = rank == 0 ? 1 : outShape[rank - 1]
+            let sa = strides(aShape, to: outShape), sb = strides(bShape, to: outShape)
+            let ia = rank == 0 ? 0 : sa[rank - 1], ib = rank == 0 ? 0 : sb[rank - 1]
+            let outerShape = rank == 0 ? [] : Array(outShape.dropLast())
+            forEachOuter(outerShape, Array(sa.dropLast()), Array(sb.dropLast())) { o, oa, ob in
+                let dst = out + o * inner
+                for i in 0..<inner { dst[i] = f(a[oa + i * ia], b[ob + i * ib]) }
+            }
+        }
+    }
+
+    static func forEachOuter(_ shape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int, Int) -> Void) {
+        let total = shape.reduce(1, *)
+        if total == 0 { return }
+        let rank = shape.count
+        var index = [Int](repeating: 0, count: rank)
+        var oa = 0, ob = 0
+        for o in 0..<total {
+            body(o, oa, ob)
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1; oa += sa[d]; ob += sb[d]
+                if index[d] < shape[d] { break }
+                oa -= sa[d] * shape[d]; ob -= sb[d] * shape[d]
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}
+
+/// Row-major strides of `shape`.
+func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var s = [Int](repeating: 1, count: shape.count)
+    var acc = 1
+    for i in stride(from: shape.count - 1, through: 0, by: -1) { s[i] = acc; acc *= shape[i] }
+    return s
+}
+
+/// Normalises a possibly negative axis for `rank`.
+func normalizeAxis(_ axis: Int, rank: Int, node: GraphNode) throws -> Int {
+    let a = axis < 0 ? axis + rank : axis
+    guard a >= 0 && a < max(rank, 1) else { throw node.shapeError("axis \(axis) out of range for rank \(rank)") }
+    return a
+}
