@@ -387,6 +387,60 @@ export_case("net_unet_legacy", UNet(), [1, 1, 16, 24], dynamo=False, note="U-Net
 export_case("net_resnet", ResNetish(), [2, 1, 32, 32], note="ResNet-style blocks with BN, batch 2")
 export_case("net_mobilenetv2", MobileNetish(), [1, 1, 32, 32], note="MobileNetV2-style inverted residuals, depthwise + ReLU6")
 
+
+# ---------------------------------------------------------------- malformed / unsupported models (no goldens)
+def raw_tensor(name, dims, raw):
+    t = TensorProto()
+    t.name = name
+    t.data_type = TensorProto.FLOAT
+    t.dims.extend(dims)
+    t.raw_data = raw
+    return t
+
+
+def bad_model(name, nodes, inputs, outputs, inits=(), opset=OPSET, raw_inits=()):
+    g = helper.make_graph(nodes, name, [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in inputs],
+                          [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outputs],
+                          initializer=[numpy_helper.from_array(np.asarray(v), k) for k, v in inits] + list(raw_inits))
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", opset)], producer_name="make_goldens")
+    m.ir_version = 8
+    with open(os.path.join(HERE, f"bad_{name}.onnx"), "wb") as f:
+        f.write(m.SerializeToString())
+
+
+bad_model("unknown_op", [helper.make_node("FancyOp", ["x"], ["y"], name="mystery")], [("x", [1, 2, 3, 3])], ["y"])
+bad_model("missing_initializer", [helper.make_node("Conv", ["x", "W_missing"], ["y"], name="conv0")], [("x", [1, 2, 3, 3])], ["y"])
+bad_model("huge_dims", [helper.make_node("Add", ["x", "big"], ["y"], name="add0")], [("x", [1, 2])], ["y"],
+          raw_inits=[raw_tensor("big", [1 << 40, 1 << 40], b"")])
+bad_model("short_raw_data", [helper.make_node("Add", ["x", "k"], ["y"], name="add0")], [("x", [1, 4])], ["y"],
+          raw_inits=[raw_tensor("k", [4], b"\x00" * 7)])
+bad_model("opset_99", [helper.make_node("Relu", ["x"], ["y"])], [("x", [1, 4])], ["y"], opset=99)
+bad_model("bad_attribute", [helper.make_node("Resize", ["x", "", "sc"], ["y"], name="rs", mode="cubic")], [("x", [1, 1, 4, 4])], ["y"],
+          inits=[("sc", np.array([1, 1, 2, 2], np.float32))])
+bad_model("conv_channel_mismatch", [helper.make_node("Conv", ["x", "W"], ["y"], name="convA")], [("x", [1, 3, 5, 5])], ["y"],
+          inits=[("W", rand(2, 2, 3, 3))])
+
+# External data: weights in a side file next to the model.
+w_ext = rand(3, 2, 3, 3)
+b_ext = rand(3)
+g = helper.make_graph([helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])], "ext",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 2, "height", "width"])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                      initializer=[numpy_helper.from_array(w_ext, "W"), numpy_helper.from_array(b_ext, "B")])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="make_goldens")
+m.ir_version = 8
+m.metadata_props.add(key="author", value="make_goldens")
+m.metadata_props.add(key="task", value="external-data test")
+from onnx.external_data_helper import convert_model_to_external_data
+convert_model_to_external_data(m, all_tensors_to_one_file=True, location="external_data.weights", size_threshold=0)
+onnx.save_model(m, os.path.join(HERE, "external_data.onnx"))
+m_full = onnx.load(os.path.join(HERE, "external_data.onnx"))
+x_ext = rand(1, 2, 5, 6)
+sess = ort.InferenceSession(os.path.join(HERE, "external_data.onnx"), providers=["CPUExecutionProvider"])
+y_ext = sess.run(None, {"x": x_ext})[0]
+x_ext.astype("<f4").tofile(os.path.join(HERE, "external_data.in.0.bin"))
+y_ext.astype("<f4").tofile(os.path.join(HERE, "external_data.out.0.bin"))
+
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
                "onnxruntime": ort.__version__}, "cases": manifest}, f, indent=1)
