@@ -78,18 +78,18 @@ struct BinaryOperator: Operator {
             throw EngineError.unsupported(reason: "node '\(node.name)' (\(node.opType)): comparison on run-time values")
         }
         let a = ctx.input(0), b = ctx.input(1)
-        let aShape = ctx.shape(0), bShape = bShape(ctx.inputs), outShape = ctx.outputs[0].shape
+        let plan = Broadcast.BinaryPlan(ctx.shape(0), bShape(ctx.inputs), ctx.outputs[0].shape)
         let out = ctx.outputPointers[0]
         switch kind {
-        case .add: return { Broadcast.binary(a, aShape, b, bShape, out, outShape, +) }
-        case .sub: return { Broadcast.binary(a, aShape, b, bShape, out, outShape, -) }
-        case .mul: return { Broadcast.binary(a, aShape, b, bShape, out, outShape, *) }
-        case .div: return { Broadcast.binary(a, aShape, b, bShape, out, outShape, /) }
-        case .pow: return { Broadcast.binary(a, aShape, b, bShape, out, outShape) { Foundation.powf($0, $1) } }
-        case .max: return { Broadcast.binary(a, aShape, b, bShape, out, outShape) { Swift.max($0, $1) } }
-        case .min: return { Broadcast.binary(a, aShape, b, bShape, out, outShape) { Swift.min($0, $1) } }
-        case .mod: return { Broadcast.binary(a, aShape, b, bShape, out, outShape) { Foundation.fmodf($0, $1) } }
-        case .prelu: return { Broadcast.binary(a, aShape, b, bShape, out, outShape) { $0 < 0 ? $0 * $1 : $0 } }
+        case .add: return { Broadcast.binary(a, b, out, plan, +) }
+        case .sub: return { Broadcast.binary(a, b, out, plan, -) }
+        case .mul: return { Broadcast.binary(a, b, out, plan, *) }
+        case .div: return { Broadcast.binary(a, b, out, plan, /) }
+        case .pow: return { Broadcast.binary(a, b, out, plan) { Foundation.powf($0, $1) } }
+        case .max: return { Broadcast.binary(a, b, out, plan) { Swift.max($0, $1) } }
+        case .min: return { Broadcast.binary(a, b, out, plan) { Swift.min($0, $1) } }
+        case .mod: return { Broadcast.binary(a, b, out, plan) { Foundation.fmodf($0, $1) } }
+        case .prelu: return { Broadcast.binary(a, b, out, plan) { $0 < 0 ? $0 * $1 : $0 } }
         default: throw EngineError.unsupported(reason: "node '\(node.name)'")
         }
     }

@@ -49,30 +49,55 @@ enum Broadcast {
         }
     }
 
-    /// Binary broadcast on raw pointers; fast paths for equal shapes and scalars,
-    /// otherwise contiguous inner rows.
-    @inline(__always)
-    static func binary<T, U>(_ a: UnsafePointer<T>, _ aShape: [Int], _ b: UnsafePointer<T>, _ bShape: [Int],
-                             _ out: UnsafeMutablePointer<U>, _ outShape: [Int], _ f: (T, T) -> U) {
-        let n = outShape.reduce(1, *)
-        let na = aShape.reduce(1, *), nb = bShape.reduce(1, *)
-        if na == n && nb == n {
-            for i in 0..<n { out[i] = f(a[i], b[i]) }
-        } else if nb == 1 && na == n {
-            let s = b[0]
-            for i in 0..<n { out[i] = f(a[i], s) }
-        } else if na == 1 && nb == n {
-            let s = a[0]
-            for i in 0..<n { out[i] = f(s, b[i]) }
-        } else {
+    /// Precomputed iteration for a binary broadcast (built while preparing, so running
+    /// allocates nothing).
+    struct BinaryPlan: Sendable {
+        enum Kind: Sendable { case same, scalarB, scalarA, rows }
+        var kind: Kind
+        var count: Int
+        var inner: Int
+        var innerStrideA: Int
+        var innerStrideB: Int
+        /// Per output row: (offset into A, offset into B).
+        var rowOffsets: [(Int, Int)]
+
+        init(_ aShape: [Int], _ bShape: [Int], _ outShape: [Int]) {
+            let n = outShape.reduce(1, *)
+            let na = aShape.reduce(1, *), nb = bShape.reduce(1, *)
+            count = n; inner = 1; innerStrideA = 0; innerStrideB = 0; rowOffsets = []
+            if na == n && nb == n && aShape == bShape { kind = .same; return }
+            if nb == 1 && na == n { kind = .scalarB; return }
+            if na == 1 && nb == n { kind = .scalarA; return }
+            kind = .rows
             let rank = outShape.count
-            let inner = rank == 0 ? 1 : outShape[rank - 1]
-            let sa = strides(aShape, to: outShape), sb = strides(bShape, to: outShape)
-            let ia = rank == 0 ? 0 : sa[rank - 1], ib = rank == 0 ? 0 : sb[rank - 1]
-            let outerShape = rank == 0 ? [] : Array(outShape.dropLast())
-            forEachOuter(outerShape, Array(sa.dropLast()), Array(sb.dropLast())) { o, oa, ob in
-                let dst = out + o * inner
-                for i in 0..<inner { dst[i] = f(a[oa + i * ia], b[ob + i * ib]) }
+            inner = rank == 0 ? 1 : outShape[rank - 1]
+            let sa = Broadcast.strides(aShape, to: outShape), sb = Broadcast.strides(bShape, to: outShape)
+            innerStrideA = rank == 0 ? 0 : sa[rank - 1]
+            innerStrideB = rank == 0 ? 0 : sb[rank - 1]
+            var rows: [(Int, Int)] = []
+            Broadcast.forEachOuter(rank == 0 ? [] : Array(outShape.dropLast()), Array(sa.dropLast()), Array(sb.dropLast())) { _, oa, ob in
+                rows.append((oa, ob))
+            }
+            rowOffsets = rows
+        }
+    }
+
+    /// Binary broadcast on raw pointers following `plan`.
+    @inline(__always)
+    static func binary<T, U>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ out: UnsafeMutablePointer<U>,
+                             _ plan: BinaryPlan, _ f: (T, T) -> U) {
+        let n = plan.count
+        switch plan.kind {
+        case .same: for i in 0..<n { out[i] = f(a[i], b[i]) }
+        case .scalarB: let s = b[0]; for i in 0..<n { out[i] = f(a[i], s) }
+        case .scalarA: let s = a[0]; for i in 0..<n { out[i] = f(s, b[i]) }
+        case .rows:
+            let inner = plan.inner, ia = plan.innerStrideA, ib = plan.innerStrideB
+            plan.rowOffsets.withUnsafeBufferPointer { rows in
+                for (o, (oa, ob)) in rows.enumerated() {
+                    let dst = out + o * inner
+                    for i in 0..<inner { dst[i] = f(a[oa + i * ia], b[ob + i * ib]) }
+                }
             }
         }
     }

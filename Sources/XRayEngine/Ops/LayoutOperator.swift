@@ -8,6 +8,8 @@ protocol LayoutOperator: Operator {
     /// `inputs[i].constant`, never from `src`.
     func move<T>(_ inputs: [ValueInfo?], _ outputs: [ValueInfo],
                  _ src: [UnsafePointer<T>?], _ dst: [UnsafeMutablePointer<T>]) throws
+    /// Fill value for output elements that have no source (Pad's constant); default 0.
+    func indexMapFill(_ inputs: [ValueInfo?]) throws -> Float
 }
 
 extension LayoutOperator {
@@ -24,12 +26,38 @@ extension LayoutOperator {
         return zip(outs, outputs).map { HostTensor(ints: $0.0, shape: $0.1.shape, type: $0.1.type) }
     }
 
+    func indexMapFill(_ inputs: [ValueInfo?]) throws -> Float { 0 }
+
+    /// Whether the op copies whole rows (Concat, Reshape family): then it runs its generic
+    /// body, which does not allocate. Other layout ops precompute a source-index map.
+    var copiesRows: Bool { self is ConcatOperator || self is ReshapeOperator }
+
     func makeStep(_ ctx: StepContext) throws -> Step {
         let inputs = ctx.inputs, outputs = ctx.outputs
         let src = ctx.inputPointers, dst = ctx.outputPointers
-        // Validate once while preparing.
-        try move(inputs, outputs, src, dst)
-        return { try? self.move(inputs, outputs, src, dst) }
+        let inCount = inputs[0]?.count ?? 0
+        if copiesRows || inCount >= Int(Int32.max) || outputs.contains(where: { $0.count >= Int(Int32.max) }) {
+            try move(inputs, outputs, src, dst)  // validate once while preparing
+            return { try? self.move(inputs, outputs, src, dst) }
+        }
+        // Run the generic body once on source indices (Int32 mode: -1 marks "no source").
+        var iota: [[Int32]?] = inputs.enumerated().map { i, v -> [Int32]? in
+            guard let v else { return nil }
+            return i == 0 ? Array(0..<Int32(inCount)) : [Int32](repeating: 0, count: v.count)
+        }
+        var maps = outputs.map { [Int32](repeating: -1, count: $0.count) }
+        try withPointers(&iota, &maps) { s, d in try move(inputs, outputs, s, d) }
+        let fill = try indexMapFill(inputs)
+        let x = src[0]!
+        let counts = outputs.map(\.count)
+        return {
+            for (k, map) in maps.enumerated() {
+                let y = dst[k]
+                map.withUnsafeBufferPointer { m in
+                    for i in 0..<counts[k] { let j = m[i]; y[i] = j < 0 ? fill : x[Int(j)] }
+                }
+            }
+        }
     }
 }
 
@@ -314,6 +342,8 @@ struct PadOperator: LayoutOperator {
         return [ValueInfo(shape: out, type: x.type)]
     }
 
+    func indexMapFill(_ inputs: [ValueInfo?]) throws -> Float { try plan(inputs).value }
+
     func sourceIndex(_ o: Int, size: Int) -> Int {
         if o >= 0 && o < size { return o }
         switch mode {
@@ -336,7 +366,7 @@ struct PadOperator: LayoutOperator {
         let r = x.count
         let out = outputs[0].shape
         let fill: T
-        if T.self == Float.self { fill = value as! T } else { fill = Int64(value) as! T }
+        if T.self == Float.self { fill = value as! T } else if T.self == Int32.self { fill = Int32(-1) as! T } else { fill = Int64(value) as! T }
         let strides = contiguousStrides(x)
         let tables = (0..<r).map { d in (0..<out[d]).map { sourceIndex($0 - p[d], size: x[d]) } }
         let total = out.reduce(1, *)
