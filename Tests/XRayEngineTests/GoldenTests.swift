@@ -77,6 +77,24 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    /// A detector-sized input through the reference kernels: shapes, finiteness, timing.
+    func testUNetAt256() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_unet_sized_opset11.onnx"))
+        for shape in [[1, 1, 256, 256], [2, 1, 64, 48]] {
+            let session = try model.makeSession(inputShapes: ["input": shape])
+            let n = shape.reduce(1, *)
+            let x = Tensor((0..<n).map { Float(($0 * 7919) % 1000) / 1000 }, shape: shape)
+            let start = Date()
+            let y = try session.run(x)
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(y.shape, shape)
+            XCTAssertTrue(y.toArray().allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+            print("U-Net \(shape): \(Int(seconds * 1000)) ms, \(session.macCount) MACs, "
+                  + "\(String(format: "%.2f", 2 * Double(session.macCount) / seconds / 1e9)) GFLOP/s, "
+                  + "\(session.peakMemoryBytes / 1024) KiB activations, \(session.stepCount) steps")
+        }
+    }
+
     func testConcurrentSessions() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         let x = Tensor((0..<1024).map { Float($0 % 17) / 17 }, shape: [1, 1, 32, 32])

@@ -270,6 +270,23 @@ graph_case("torch_shape_chain", chain, [("x", [1, 2, 3, 4])], ["y", "y2"], inits
     ("three", np.array(3, np.int64)), ("one", np.array(1, np.int64)), ("minus1", np.array(1, np.int64))])
 
 
+
+# ---------------------------------------------------------------- tensor encodings
+# float16 weights behind a Cast (as half-precision exports do), typed float_data / int64_data fields.
+w16 = rand(4, 3, 3, 3, scale=0.3).astype(np.float16)
+graph_case("conv_fp16_weights_cast", [helper.make_node("Cast", ["W16"], ["W"], to=TensorProto.FLOAT),
+                                      helper.make_node("Conv", ["x", "W"], ["y"], pads=[1, 1, 1, 1])],
+           [("x", [1, 3, 6, 7])], ["y"], inits=[("W16", w16)])
+typed_w = rand(4, 3, 1, 1)
+g = helper.make_graph([helper.make_node("Conv", ["x", "W"], ["c"]), helper.make_node("Reshape", ["c", "s"], ["y"])], "typed",
+                      [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 4, 5])],
+                      [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                      initializer=[helper.make_tensor("W", TensorProto.FLOAT, [4, 3, 1, 1], typed_w.flatten().tolist()),
+                                   helper.make_tensor("s", TensorProto.INT64, [2], [1, -1])])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+m.ir_version = 8
+save_case("typed_fields", m.SerializeToString(), {"x": rand(1, 3, 4, 5)})
+
 # ---------------------------------------------------------------- whole nets (PyTorch export)
 import torch.nn as nn
 import torch.nn.functional as F
@@ -380,6 +397,39 @@ def export_case(name, model, shape, dynamo=True, note=""):
         ref = model(x).numpy()
     out = np.fromfile(os.path.join(HERE, manifest[-1]["outputs"][0]["file"]), dtype="<f4").reshape(ref.shape)
     print(f"{name}: torch vs ort max diff {np.abs(ref - out).max():.2e}, opset {m.opset_import[0].version}", file=sys.stderr)
+
+
+class UNetSized(UNet):
+    """Upsamples to the skip's size: exporters emit Shape/Gather/Slice/Concat chains."""
+    def forward(self, x):
+        a = self.e1(x)
+        b = self.e2(F.max_pool2d(a, 2))
+        c = self.e3(F.max_pool2d(b, 2))
+        u = F.interpolate(c, size=b.shape[2:], mode="bilinear", align_corners=True)
+        d = self.d2(torch.cat([u, b], 1))
+        u = F.interpolate(d, size=a.shape[2:], mode="nearest")
+        e = self.d1(torch.cat([u, a], 1))
+        return torch.sigmoid(self.head(e))
+
+
+def export_legacy(name, model, shape, opset, note):
+    model.eval()
+    randomize_bn(model)
+    x = torch.from_numpy(rand(*shape))
+    path = os.path.join(HERE, name + ".onnx")
+    torch.onnx.export(model, (x,), path, dynamo=False, opset_version=opset, input_names=["input"], output_names=["output"],
+                      dynamic_axes={"input": {0: "batch", 2: "h", 3: "w"}, "output": {0: "batch", 2: "h", 3: "w"}},
+                      do_constant_folding=False)
+    data = open(path, "rb").read()
+    os.remove(path)
+    save_case(name, data, {"input": x.numpy()}, note)
+    m = onnx.load_from_string(data)
+    from collections import Counter
+    print(name, dict(Counter(n.op_type for n in m.graph.node)), file=sys.stderr)
+
+
+export_legacy("net_unet_sized_opset11", UNetSized(), [1, 1, 20, 28], 11, "legacy export opset 11, no constant folding: shape chains")
+export_legacy("net_mobilenet_opset11", MobileNetish(), [2, 1, 24, 24], 11, "legacy export opset 11, unfolded BN, Clip inputs")
 
 
 export_case("net_unet", UNet(), [1, 1, 32, 32], note="U-Net, bilinear upsampling, concat skips (torch dynamo export)")
