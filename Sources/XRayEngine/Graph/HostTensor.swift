@@ -78,6 +78,18 @@ func clampToInt64(_ v: Double) -> Int64 {
 /// Largest tensor (in elements) the engine accepts: 2^31 floats (8 GiB).
 let maximumElementCount = 1 << 31
 
+/// Largest constant (in elements) that folding may create: shape computations are tiny.
+let maximumFoldedElementCount = 1 << 24
+
+/// Largest attribute value accepted for kernel sizes, strides, dilations and pads.
+let maximumWindowValue = 1 << 20
+
+/// Converts a float to Int, or nil when it is not finite or out of `±limit`.
+func checkedInt(_ v: Double, limit: Int = maximumElementCount) -> Int? {
+    guard v.isFinite, v.magnitude <= Double(limit) else { return nil }
+    return Int(v)
+}
+
 /// Element count of `shape`, or an error when a dimension is negative or the product
 /// overflows / exceeds `maximumElementCount`.
 func checkedElementCount(_ shape: [Int], what: String) throws -> Int {

@@ -141,7 +141,7 @@ struct ClipOperator: Operator {
         let (lo, hi) = try bounds(inputs)
         let x = inputs[0]!.constant!
         if x.type != .float {
-            return [HostTensor(ints: x.ints.map { Int64(Swift.min(Swift.max(Float($0), lo), hi)) }, shape: x.shape, type: x.type)]
+            return [HostTensor(ints: x.ints.map { clampToInt64(Double(Swift.min(Swift.max(Float($0), lo), hi))) }, shape: x.shape, type: x.type)]
         }
         return [HostTensor(floats: x.floats.map { Swift.min(Swift.max($0, lo), hi) }, shape: x.shape)]
     }

@@ -58,10 +58,13 @@ struct BinaryOperator: Operator {
                 case .mul: out[o] = xi[off[0]] &* yi[off[1]]
                 case .div:
                     let d = yi[off[1]]
-                    out[o] = d == 0 ? 0 : xi[off[0]] / d
+                    out[o] = d == 0 ? 0 : xi[off[0]].dividedReportingOverflow(by: d).partialValue
                 case .mod:
                     let d = yi[off[1]]
-                    if d == 0 { out[o] = 0 } else { let r = xi[off[0]] % d; out[o] = (r != 0 && (r < 0) != (d < 0)) ? r + d : r }
+                    if d == 0 { out[o] = 0 } else {
+                        let r = xi[off[0]].remainderReportingOverflow(dividingBy: d).partialValue
+                        out[o] = (r != 0 && (r < 0) != (d < 0)) ? r &+ d : r
+                    }
                 case .pow: out[o] = clampToInt64(Foundation.pow(p, q))
                 case .max: out[o] = Swift.max(xi[off[0]], yi[off[1]])
                 case .min: out[o] = Swift.min(xi[off[0]], yi[off[1]])

@@ -76,7 +76,8 @@ struct ConvOperator: Operator {
         autoPad = try AutoPad(node)
         guard strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial,
               strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }),
-              group > 0, outputChannels % group == 0 else {
+              group > 0, outputChannels % group == 0,
+              (kernel + strides + dilations + pads).allSatisfy({ $0 <= maximumWindowValue }), kernel.allSatisfy({ $0 > 0 }) else {
             throw node.error("invalid strides \(strides) / dilations \(dilations) / pads \(pads) / group \(group)")
         }
         var bias = [Float](repeating: 0, count: outputChannels)
@@ -133,8 +134,8 @@ struct ConvOperator: Operator {
     func makeStep(_ ctx: StepContext) throws -> Step {
         let (n, c, h, w) = dims(ctx.shape(0))
         let k = cache.kernel(for: descriptor(height: h, width: w, inputChannels: c))
-        let x = ctx.input(0), y = ctx.outputPointers[0]
-        return { k.run(input: x, batch: n, height: h, width: w, output: y) }
+        let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads
+        return { k.run(input: x, batch: n, height: h, width: w, output: y, threads: threads) }
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
@@ -170,7 +171,9 @@ struct ConvTransposeOperator: Operator {
         outputShape = try node.ints("output_shape")
         autoPad = try AutoPad(node)
         guard kernel == Array(w.shape[2...]), strides.count == sp, dilations.count == sp, pads.count == 2 * sp,
-              outputPadding.count == sp, group > 0, inputChannels % group == 0 else {
+              outputPadding.count == sp, group > 0, inputChannels % group == 0,
+              (kernel + strides + dilations + pads + outputPadding).allSatisfy({ $0 >= 0 && $0 <= maximumWindowValue }),
+              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }) else {
             throw node.error("inconsistent attributes for weights \(w.shape)")
         }
         weights = w.floats

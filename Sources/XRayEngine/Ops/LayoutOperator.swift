@@ -178,7 +178,7 @@ struct SplitOperator: LayoutOperator {
             let chunk = (x.shape[a] + n - 1) / n
             s = (0..<n).map { Swift.min(chunk, Swift.max(0, x.shape[a] - $0 * chunk)) }
         }
-        guard s.count == n, s.reduce(0, +) == x.shape[a], s.allSatisfy({ $0 >= 0 }) else {
+        guard s.count == n, s.allSatisfy({ $0 >= 0 && $0 <= x.shape[a] }), s.reduce(0, +) == x.shape[a] else {
             throw node.shapeError("split \(s) of axis size \(x.shape[a]) into \(n) outputs")
         }
         return (a, s)
@@ -229,7 +229,7 @@ struct SliceOperator: LayoutOperator {
             steps = try requireConstant(inputs, 4, what: "steps")?.intValues
         }
         let ax = try (axes ?? Array(0..<starts.count)).map { try normalizeAxis($0, rank: rank, node: node) }
-        let st = steps ?? [Int](repeating: 1, count: starts.count)
+        let st = (steps ?? [Int](repeating: 1, count: starts.count)).map { Swift.max($0, -Int.max) }
         guard ends.count == starts.count, ax.count == starts.count, st.count == starts.count, st.allSatisfy({ $0 != 0 }) else {
             throw node.shapeError("starts/ends/axes/steps lengths differ or step is 0")
         }
@@ -241,10 +241,10 @@ struct SliceOperator: LayoutOperator {
             if e < 0 { e += dim }
             if step > 0 {
                 s = Swift.min(Swift.max(s, 0), dim); e = Swift.min(Swift.max(e, 0), dim)
-                result[ax[i]] = (s, step, Swift.max(0, (e - s + step - 1) / step))
+                result[ax[i]] = (s, step, e > s ? (e - s - 1) / step + 1 : 0)
             } else {
                 s = Swift.min(Swift.max(s, 0), dim - 1); e = Swift.min(Swift.max(e, -1), dim - 1)
-                result[ax[i]] = (s, step, Swift.max(0, (s - e + (-step) - 1) / (-step)))
+                result[ax[i]] = (s, step, s > e ? (s - e - 1) / (-step) + 1 : 0)
             }
         }
         return result
@@ -322,7 +322,9 @@ struct PadOperator: LayoutOperator {
                 pads = full
             }
         }
-        guard pads.count == 2 * rank else { throw node.shapeError("pads \(pads) for rank \(rank)") }
+        guard pads.count == 2 * rank, pads.allSatisfy({ $0.magnitude <= UInt(maximumElementCount) }) else {
+            throw node.shapeError("pads \(pads) for rank \(rank)")
+        }
         for d in 0..<rank {
             let out = x.shape[d] + pads[d] + pads[rank + d]
             guard out >= 0 else { throw node.shapeError("negative output size") }
@@ -409,7 +411,7 @@ struct ReshapeOperator: LayoutOperator {
                 guard i < s.count else { throw node.shapeError("0 at position \(i) beyond input rank") }
                 out[i] = s[i]
             }
-            let known = out.filter { $0 != -1 }.reduce(1, *)
+            let known = try checkedElementCount(out.filter { $0 != -1 }.map { Swift.max($0, 0) }, what: "Reshape target")
             let minusOnes = out.filter { $0 == -1 }.count
             guard minusOnes <= 1, out.allSatisfy({ $0 >= -1 }) else { throw node.shapeError("target shape \(t.intValues)") }
             if minusOnes == 1 {

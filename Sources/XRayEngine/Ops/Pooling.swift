@@ -24,7 +24,8 @@ struct PoolOperator: Operator {
         countIncludePad = try node.int("count_include_pad", default: 0) != 0
         autoPad = try AutoPad(node)
         guard strides.count == sp, dilations.count == sp, pads.count == 2 * sp,
-              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }) else {
+              strides.allSatisfy({ $0 > 0 }), dilations.allSatisfy({ $0 > 0 }), pads.allSatisfy({ $0 >= 0 }),
+              (kernel + strides + dilations + pads).allSatisfy({ $0 <= maximumWindowValue }) else {
             throw node.error("invalid strides \(strides) / dilations \(dilations) / pads \(pads)")
         }
         if isMax, node.outputs.count > 1, !node.outputs[1].isEmpty { throw node.error("MaxPool Indices output") }

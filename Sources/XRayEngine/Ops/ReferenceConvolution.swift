@@ -11,6 +11,17 @@ protocol ConvolutionKernel: AnyObject, Sendable {
     /// (NCHW, size from `descriptor.outputSize`), adding bias and applying the activation.
     func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
              output: UnsafeMutablePointer<Float>)
+    /// Same, allowed to use up to `threads` threads (the session's setting). The default
+    /// runs single-threaded.
+    func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+             output: UnsafeMutablePointer<Float>, threads: Int)
+}
+
+extension ConvolutionKernel {
+    func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+             output: UnsafeMutablePointer<Float>, threads: Int) {
+        run(input: input, batch: batch, height: height, width: width, output: output)
+    }
 }
 
 enum ConvolutionKernels {

@@ -61,11 +61,14 @@ struct ResizeOperator: Operator {
                 scales[a] = Float(v[i]) / Float(x.shape[a])
             }
         } else if let s = scaleInput?.floats ?? attrScales, !s.isEmpty {
-            guard s.count == axes.count else { throw node.shapeError("scales \(s) for \(axes.count) axes") }
+            guard s.count == axes.count, s.allSatisfy({ $0.isFinite }) else { throw node.shapeError("scales \(s) for \(axes.count) axes") }
             for (i, a) in axes.enumerated() {
                 guard s[i] > 0 else { throw node.shapeError("non-positive scale \(s[i])") }
                 scales[a] = s[i]
-                out[a] = Int((Float(x.shape[a]) * s[i]).rounded(.down))
+                guard let o = checkedInt(Double((Float(x.shape[a]) * s[i]).rounded(.down))) else {
+                    throw EngineError.resourceLimit(reason: "node '\(node.name)' (Resize): scale \(s[i])")
+                }
+                out[a] = o
             }
         } else {
             throw node.error("neither scales nor sizes given")

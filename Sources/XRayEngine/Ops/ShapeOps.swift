@@ -98,6 +98,9 @@ struct ConstantOfShapeOperator: Operator {
         guard let s = try requireConstant(inputs, 0, what: "shape") else { throw EngineError.missingInput(node: node.name, op: node.opType, name: "shape") }
         let shape = s.intValues
         let n = try checkedElementCount(shape, what: "output of '\(node.name)'")
+        guard n <= maximumFoldedElementCount else {
+            throw EngineError.resourceLimit(reason: "node '\(node.name)' (ConstantOfShape): \(shape) is too large to fold")
+        }
         let c: HostTensor
         switch value.storage {
         case .float(let f): c = HostTensor(floats: [Float](repeating: f.first ?? 0, count: n), shape: shape)
@@ -122,14 +125,18 @@ struct RangeOperator: Operator {
         if s.type == .float {
             let a = s.floats[0], b = l.floats[0], c = d.floats[0]
             guard c != 0 else { throw node.shapeError("delta 0") }
-            let n = Swift.max(0, Int(((b - a) / c).rounded(.up)))
-            _ = try checkedElementCount([n], what: "Range")
+            guard let n0 = checkedInt(Double(((b - a) / c).rounded(.up)), limit: maximumFoldedElementCount) else {
+                throw EngineError.resourceLimit(reason: "node '\(node.name)' (Range): too many elements")
+            }
+            let n = Swift.max(0, n0)
             return [ValueInfo(constant: HostTensor(floats: (0..<n).map { a + Float($0) * c }, shape: [n]))]
         }
         let a = s.ints[0], b = l.ints[0], c = d.ints[0]
         guard c != 0 else { throw node.shapeError("delta 0") }
-        let n = Swift.max(0, Int((Double(b - a) / Double(c)).rounded(.up)))
-        _ = try checkedElementCount([n], what: "Range")
+        guard let n0 = checkedInt(((Double(b) - Double(a)) / Double(c)).rounded(.up), limit: maximumFoldedElementCount) else {
+            throw EngineError.resourceLimit(reason: "node '\(node.name)' (Range): too many elements")
+        }
+        let n = Swift.max(0, n0)
         return [ValueInfo(constant: HostTensor(ints: (0..<n).map { a + Int64($0) * c }, shape: [n]))]
     }
 

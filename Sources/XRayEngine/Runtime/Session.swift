@@ -20,8 +20,7 @@ public final class Session {
     /// Number of steps in the execution plan (after folding and fusion).
     public var stepCount: Int { steps.count }
 
-    private let arena: UnsafeMutablePointer<Float>
-    private let arenaCount: Int
+    private let arenaStorage: TensorStorage
     private var steps: [Step] = []
     private var inputSlots: [(name: String, shape: [Int], pointer: UnsafeMutablePointer<Float>)] = []
     private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
@@ -108,51 +107,45 @@ public final class Session {
         for d in graph.inputs {
             offsets[d.name] = planner.allocate(count: shapes[d.name]!.reduce(1, *), lastUse: lastUse[d.name] ?? -1)
         }
+        var outputKeys: [[String]] = []
         for (i, p) in planned.enumerated() {
             planner.release(before: i)
-            for (name, v) in zip(p.op.node.outputs, p.outputs) where !name.isEmpty || true {
-                let key = name.isEmpty ? "\u{0}unused:\(p.op.node.name):\(offsets.count)" : name
+            var keys: [String] = []
+            for (j, v) in p.outputs.enumerated() {
+                // Unnamed or undeclared outputs still get (short-lived) scratch buffers.
+                let name = j < p.op.node.outputs.count ? p.op.node.outputs[j] : ""
+                let key = name.isEmpty ? "\u{0}scratch:\(i):\(j)" : name
                 offsets[key] = planner.allocate(count: v.count, lastUse: lastUse[key] ?? i)
+                keys.append(key)
             }
+            outputKeys.append(keys)
         }
-        arenaCount = max(planner.peak, MemoryPlanner.alignment)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: arenaCount * MemoryLayout<Float>.stride, alignment: 64)
-        arena = raw.bindMemory(to: Float.self, capacity: arenaCount)
-        arena.initialize(repeating: 0, count: arenaCount)
+        arenaStorage = TensorStorage(count: max(planner.peak, MemoryPlanner.alignment))
+        let arena = arenaStorage.pointer
         peakMemoryBytes = planner.peak * MemoryLayout<Float>.stride
 
         // Build the steps with fixed addresses.
         var constantTensors: [String: Tensor] = [:]
         var macs = 0
-        var unusedIndex = graph.inputs.count
-        do {
-            for p in planned {
-                let node = p.op.node
-                var inPtrs: [UnsafePointer<Float>?] = []
-                for (name, v) in zip(node.inputs, p.inputs) {
-                    guard let v else { inPtrs.append(nil); continue }
-                    if let c = v.constant {
-                        let t = constantTensors[name] ?? c.toTensor()
-                        constantTensors[name] = t
-                        inPtrs.append(UnsafePointer(t.storage.pointer))
-                    } else {
-                        inPtrs.append(UnsafePointer(arena + offsets[name]!))
-                    }
+        for (i, p) in planned.enumerated() {
+            let node = p.op.node
+            var inPtrs: [UnsafePointer<Float>?] = []
+            for (name, v) in zip(node.inputs, p.inputs) {
+                guard let v else { inPtrs.append(nil); continue }
+                if let c = v.constant {
+                    let t = constantTensors[name] ?? c.toTensor()
+                    constantTensors[name] = t
+                    inPtrs.append(UnsafePointer(t.storage.pointer))
+                } else {
+                    inPtrs.append(UnsafePointer(arena + offsets[name]!))
                 }
-                var outPtrs: [UnsafeMutablePointer<Float>] = []
-                for (j, name) in node.outputs.enumerated() where j < p.outputs.count {
-                    let key = name.isEmpty ? "\u{0}unused:\(node.name):\(unusedIndex)" : name
-                    if name.isEmpty { unusedIndex += 1 }
-                    outPtrs.append(arena + (offsets[key] ?? 0))
-                }
-                let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: Array(p.outputs.prefix(outPtrs.count)),
-                                      outputPointers: outPtrs, threads: threads)
-                steps.append(try p.op.makeStep(ctx))
-                macs += p.op.macs(p.inputs, p.outputs)
             }
-        } catch {
-            arena.deallocate()
-            throw error
+            var outPtrs: [UnsafeMutablePointer<Float>] = []
+            for key in outputKeys[i] { outPtrs.append(arena + offsets[key]!) }
+            let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: p.outputs,
+                                  outputPointers: outPtrs, threads: threads)
+            steps.append(try p.op.makeStep(ctx))
+            macs += p.op.macs(p.inputs, p.outputs)
         }
         macCount = macs
         keepAlive = Array(constantTensors.values)
@@ -161,7 +154,6 @@ public final class Session {
         var outShapes: [String: [Int]] = [:]
         for o in graph.outputs {
             guard let v = infos[o.name] else {
-                arena.deallocate()
                 throw EngineError.missingInput(node: "graph output", op: "output", name: o.name)
             }
             outShapes[o.name] = v.shape
@@ -175,8 +167,6 @@ public final class Session {
         }
         outputShapes = outShapes
     }
-
-    deinit { arena.deallocate() }
 
     /// Runs the model.
     /// - Parameter inputs: One tensor per model input, shaped as prepared.
