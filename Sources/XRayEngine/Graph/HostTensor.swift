@@ -79,7 +79,14 @@ func clampToInt64(_ v: Double) -> Int64 {
 let maximumElementCount = 1 << 31
 
 /// Largest constant (in elements) that folding may create: shape computations are tiny.
-let maximumFoldedElementCount = 1 << 24
+let maximumFoldedElementCount = 1 << 26
+
+/// Throws when folding would create a constant larger than `maximumFoldedElementCount`.
+func checkFoldable(_ outputs: [ValueInfo], node: GraphNode) throws {
+    for o in outputs where o.constant == nil && o.count > maximumFoldedElementCount {
+        throw EngineError.resourceLimit(reason: "node '\(node.name)' (\(node.opType)): constant output \(o.shape) is too large to fold")
+    }
+}
 
 /// Largest attribute value accepted for kernel sizes, strides, dilations and pads.
 let maximumWindowValue = 1 << 20

@@ -31,6 +31,7 @@ enum GraphPasses {
             let op = try makeOperator(node, constants: graph.constants, opset: opset)
             let infos: [ValueInfo?] = node.inputs.map { $0.isEmpty ? nil : ValueInfo(constant: graph.constants[$0]!) }
             let outs = try op.infer(infos)
+            try checkFoldable(outs, node: node)
             let values = try outs.allSatisfy({ $0.constant != nil }) ? outs.map { $0.constant! } : op.fold(infos, outputs: outs)
             for (name, v) in zip(node.outputs, values) where !name.isEmpty { graph.constants[name] = v }
         }

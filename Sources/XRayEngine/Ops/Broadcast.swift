@@ -133,6 +133,6 @@ func contiguousStrides(_ shape: [Int]) -> [Int] {
 /// Normalises a possibly negative axis for `rank`.
 func normalizeAxis(_ axis: Int, rank: Int, node: GraphNode) throws -> Int {
     let a = axis < 0 ? axis + rank : axis
-    guard a >= 0 && a < max(rank, 1) else { throw node.shapeError("axis \(axis) out of range for rank \(rank)") }
+    guard a >= 0 && a < rank else { throw node.shapeError("axis \(axis) out of range for rank \(rank)") }
     return a
 }

@@ -173,6 +173,7 @@ struct SplitOperator: LayoutOperator {
         let x = try requireInput(inputs, 0)
         let a = try normalizeAxis(axis, rank: x.shape.count, node: node)
         let n = node.outputs.count
+        guard n > 0 else { throw node.shapeError("no outputs") }
         var s: [Int]
         if let c = try requireConstant(inputs, 1, what: "split"), c.count > 0 { s = c.intValues } else if let attrSplit { s = attrSplit } else {
             let chunk = (x.shape[a] + n - 1) / n
@@ -241,10 +242,11 @@ struct SliceOperator: LayoutOperator {
             if e < 0 { e += dim }
             if step > 0 {
                 s = Swift.min(Swift.max(s, 0), dim); e = Swift.min(Swift.max(e, 0), dim)
-                result[ax[i]] = (s, step, e > s ? (e - s - 1) / step + 1 : 0)
+                // |step| > dim gives at most one element; clamp so stride products cannot overflow.
+                result[ax[i]] = (s, Swift.min(step, Swift.max(dim, 1)), e > s ? (e - s - 1) / step + 1 : 0)
             } else {
                 s = Swift.min(Swift.max(s, 0), dim - 1); e = Swift.min(Swift.max(e, -1), dim - 1)
-                result[ax[i]] = (s, step, s > e ? (s - e - 1) / (-step) + 1 : 0)
+                result[ax[i]] = (s, Swift.max(step, -Swift.max(dim, 1)), s > e ? (s - e - 1) / (-step) + 1 : 0)
             }
         }
         return result

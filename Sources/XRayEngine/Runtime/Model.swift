@@ -105,17 +105,21 @@ public final class Model: Sendable {
     /// - Parameters:
     ///   - inputShapes: Shape per input name, e.g. `["input": [1, 1, 256, 256]]`.
     ///   - threads: Threads the kernels may use (1 = run on the caller's thread).
+    ///   - maximumMemoryBytes: Reject the preparation with ``EngineError/resourceLimit(reason:)``
+    ///     when the planned activation memory would exceed this (nil: no limit beyond the
+    ///     per-tensor limit of 2³¹ elements).
     /// - Throws: ``EngineError/shapeMismatch(node:op:reason:)`` and friends.
-    public func makeSession(inputShapes: [String: [Int]] = [:], threads: Int = 1) throws -> Session {
-        try Session(model: self, inputShapes: inputShapes, threads: max(1, threads))
+    public func makeSession(inputShapes: [String: [Int]] = [:], threads: Int = 1,
+                            maximumMemoryBytes: Int? = nil) throws -> Session {
+        try Session(model: self, inputShapes: inputShapes, threads: max(1, threads), maximumMemoryBytes: maximumMemoryBytes)
     }
 
     /// Prepares a session for a single-input model.
-    public func makeSession(inputShape: [Int], threads: Int = 1) throws -> Session {
+    public func makeSession(inputShape: [Int], threads: Int = 1, maximumMemoryBytes: Int? = nil) throws -> Session {
         guard inputs.count == 1 else {
             throw EngineError.invalidInput(reason: "model has \(inputs.count) inputs; name them with makeSession(inputShapes:)")
         }
-        return try makeSession(inputShapes: [inputs[0].name: inputShape], threads: threads)
+        return try makeSession(inputShapes: [inputs[0].name: inputShape], threads: threads, maximumMemoryBytes: maximumMemoryBytes)
     }
 }
 

@@ -26,7 +26,7 @@ public final class Session {
     private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
     private var keepAlive: [Tensor] = []
 
-    init(model: Model, inputShapes given: [String: [Int]], threads: Int) throws {
+    init(model: Model, inputShapes given: [String: [Int]], threads: Int, maximumMemoryBytes: Int?) throws {
         self.model = model
         self.threads = threads
         let graph = model.graph
@@ -85,6 +85,7 @@ public final class Session {
             for o in outs { _ = try checkedElementCount(o.shape, what: "output of '\(node.name)' (\(node.opType))") }
             let present = ins.compactMap { $0 }
             if !outs.allSatisfy({ $0.constant != nil }) && present.allSatisfy({ $0.constant != nil }) {
+                try checkFoldable(outs, node: node)
                 let values = try op.fold(ins, outputs: outs)
                 outs = values.map { ValueInfo(constant: $0) }
             }
@@ -119,6 +120,9 @@ public final class Session {
                 keys.append(key)
             }
             outputKeys.append(keys)
+        }
+        if let limit = maximumMemoryBytes, planner.peak * MemoryLayout<Float>.stride > limit {
+            throw EngineError.resourceLimit(reason: "planned activation memory \(planner.peak * MemoryLayout<Float>.stride) bytes exceeds the limit of \(limit)")
         }
         arenaStorage = TensorStorage(count: max(planner.peak, MemoryPlanner.alignment))
         let arena = arenaStorage.pointer
