@@ -82,7 +82,7 @@ enum GraphPasses {
             var bias = [Float](repeating: 0, count: oc)
             if let bName = conv.input(2), let bc = graph.constants[bName] { bias = bc.floats }
             for o in 0..<oc { bias[o] = bias[o] * a[o] + b[o] }
-            let newW = "\(conv.name)::bn_folded_W", newB = "\(conv.name)::bn_folded_B"
+            let newW = "\(conv.name)::\(ci)::bn_folded_W", newB = "\(conv.name)::\(ci)::bn_folded_B"
             graph.constants[newW] = HostTensor(floats: wf, shape: w.shape)
             graph.constants[newB] = HostTensor(floats: bias, shape: [oc])
             var updated = conv

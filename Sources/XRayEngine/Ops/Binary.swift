@@ -13,12 +13,8 @@ struct BinaryOperator: Operator {
 
     func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
         let a = try requireInput(inputs, 0), b = try requireInput(inputs, 1)
-        var shapes = [a.shape, b.shape]
-        if kind == .prelu && b.shape.count < a.shape.count && b.count > 1 && b.shape.count == 1 && a.shape.count >= 2 && b.shape[0] == a.shape[1] {
-            // PRelu slope [C] on NCHW is channel-wise in practice (unidirectional broadcast from axis 1).
-            shapes[1] = [b.shape[0]] + [Int](repeating: 1, count: a.shape.count - 2)
-        }
-        guard let out = Broadcast.shape(shapes) else {
+        // PRelu's slope broadcasts numpy-style (trailing axes), as in ONNX Runtime.
+        guard let out = Broadcast.shape([a.shape, b.shape]), kind != .prelu || out == a.shape else {
             throw node.shapeError("cannot broadcast \(a.shape) with \(b.shape)")
         }
         _ = try checkedElementCount(out, what: "output of '\(node.name)'")
@@ -26,13 +22,7 @@ struct BinaryOperator: Operator {
         return [ValueInfo(shape: out, type: type)]
     }
 
-    private func bShape(_ inputs: [ValueInfo?]) -> [Int] {
-        let a = inputs[0]!.shape, b = inputs[1]!.shape
-        if kind == .prelu && b.count == 1 && a.count >= 2 && b[0] == a[1] && b[0] > 1 {
-            return [b[0]] + [Int](repeating: 1, count: a.count - 2)
-        }
-        return b
-    }
+    private func bShape(_ inputs: [ValueInfo?]) -> [Int] { inputs[1]!.shape }
 
     func fold(_ inputs: [ValueInfo?], outputs: [ValueInfo]) throws -> [HostTensor] {
         let a = inputs[0]!.constant!, b = inputs[1]!.constant!

@@ -31,7 +31,7 @@ public struct Tensor: Sendable {
         }
     }
 
-    /// A tensor of `shape` filled by `body`, which receives the uninitialised-zeroed buffer.
+    /// A tensor of `shape` filled by `body`, which receives the zero-initialised buffer.
     public init(shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
         self.init(zeros: shape)
         try body(UnsafeMutableBufferPointer(start: storage.pointer, count: storage.count))
