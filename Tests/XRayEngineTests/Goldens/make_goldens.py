@@ -271,6 +271,26 @@ graph_case("torch_shape_chain", chain, [("x", [1, 2, 3, 4])], ["y", "y2"], inits
 
 
 
+
+# ---------------------------------------------------------------- newer / older opset variants
+single("softmax_opset11_coerced", "Softmax", S, {"axis": 1}, opset=11)
+single("logsoftmax", "LogSoftmax", S, {"axis": 2})
+single("gelu_opset20", "Gelu", S, opset=20)
+single("split_num_outputs_opset18", "Split", [2, 7, 3], {"axis": 1, "num_outputs": 3}, opset=18, n_out=3)
+graph_case("resize_axes_opset18", [helper.make_node("Resize", ["x", "", "sc"], ["y"], mode="linear", axes=[2, 3])],
+           [("x", R)], ["y"], inits=[("sc", np.array([2, 1.5], np.float32))], opset=18)
+graph_case("pad_axes_opset18", [helper.make_node("Pad", ["x", "p", "", "ax"], ["y"], mode="reflect")], [("x", [1, 2, 4, 5])], ["y"],
+           inits=[("p", np.array([1, 2, 2, 1], np.int64)), ("ax", np.array([2, 3], np.int64))], opset=18)
+graph_case("reducemean_axes_input_opset18", [helper.make_node("ReduceMean", ["x", "ax"], ["y"], keepdims=0)], [("x", S)], ["y"],
+           inits=[("ax", np.array([1, -1], np.int64))], opset=18)
+single("maxpool_1d", "MaxPool", [2, 3, 11], {"kernel_shape": [3], "strides": [2], "pads": [1, 1]})
+single("avgpool_dilation_opset19", "AveragePool", P, {"kernel_shape": [2, 2], "dilations": [2, 2], "pads": [1, 1, 1, 1]}, opset=19)
+single("prelu_trailing", "PRelu", S, extra_inputs=[("slope", rand(5))])
+graph_case("convtranspose_1d", [helper.make_node("ConvTranspose", ["x", "W"], ["y"], strides=[3], pads=[1, 0])],
+           [("x", [1, 2, 6])], ["y"], inits=[("W", rand(2, 3, 4))])
+graph_case("convtranspose_output_shape", [helper.make_node("ConvTranspose", ["x", "W"], ["y"], strides=[2, 2], output_shape=[9, 11])],
+           [("x", [1, 2, 4, 5])], ["y"], inits=[("W", rand(2, 3, 3, 3))])
+
 # ---------------------------------------------------------------- tensor encodings
 # float16 weights behind a Cast (as half-precision exports do), typed float_data / int64_data fields.
 w16 = rand(4, 3, 3, 3, scale=0.3).astype(np.float16)
