@@ -45,10 +45,14 @@ protocol Operator: Sendable {
     func makeStep(_ ctx: StepContext) throws -> Step
     /// Multiply-accumulates per run for these shapes.
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int
+    /// Whether the runtime step reads constant input `index` through a float pointer
+    /// (otherwise the session does not materialise it; e.g. Conv weights, packed at load).
+    func readsConstantData(at index: Int) -> Bool
 }
 
 extension Operator {
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int { 0 }
+    func readsConstantData(at index: Int) -> Bool { true }
 
     /// Default folding: runs the float runtime step on temporary buffers.
     func fold(_ inputs: [ValueInfo?], outputs: [ValueInfo]) throws -> [HostTensor] {

@@ -141,6 +141,8 @@ struct ConvOperator: Operator {
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
         outputs[0].count * inputChannelsPerGroup * kernel.reduce(1, *)
     }
+
+    func readsConstantData(at index: Int) -> Bool { index == 0 }
 }
 
 /// `ConvTranspose` (2-D and 1-D), reference implementation.
@@ -238,6 +240,8 @@ struct ConvTransposeOperator: Operator {
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
         (inputs[0]?.count ?? 0) * (outputChannels / group) * kernel.reduce(1, *)
     }
+
+    func readsConstantData(at index: Int) -> Bool { index == 0 }
 }
 
 /// `BatchNormalization` in inference mode (when not folded into a Conv).
@@ -260,6 +264,8 @@ struct BatchNormOperator: Operator {
         }
         return [ValueInfo(shape: x.shape)]
     }
+
+    func readsConstantData(at index: Int) -> Bool { index == 0 }
 
     /// Per-channel (scale, shift) so that y = x * scale + shift.
     static func affine(scale: [Float], bias: [Float], mean: [Float], variance: [Float], epsilon: Float) -> ([Float], [Float]) {

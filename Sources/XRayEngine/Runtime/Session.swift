@@ -134,9 +134,10 @@ public final class Session {
         for (i, p) in planned.enumerated() {
             let node = p.op.node
             var inPtrs: [UnsafePointer<Float>?] = []
-            for (name, v) in zip(node.inputs, p.inputs) {
+            for (k, (name, v)) in zip(node.inputs, p.inputs).enumerated() {
                 guard let v else { inPtrs.append(nil); continue }
                 if let c = v.constant {
+                    guard p.op.readsConstantData(at: k) else { inPtrs.append(nil); continue }
                     let t = constantTensors[name] ?? c.toTensor()
                     constantTensors[name] = t
                     inPtrs.append(UnsafePointer(t.storage.pointer))
