@@ -133,6 +133,7 @@ final class GoldenTests: XCTestCase {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("conv_bn_relu_fold_fuse.onnx"))
         XCTAssertEqual(model.operatorCounts, ["Conv": 1, "BatchNormalization": 1, "Relu": 1])
         XCTAssertEqual(model.optimizedOperatorCounts, ["Conv+Relu": 1])
+        XCTAssertTrue(model.summary.contains("Conv+Relu×1"), model.summary)
         let s = try model.makeSession(inputShapes: ["x": [1, 3, 9, 11]])
         XCTAssertEqual(s.stepCount, 1)
         XCTAssertEqual(s.macCount, 1 * 4 * 9 * 11 * 3 * 9)

@@ -97,6 +97,19 @@ public final class Model: Sendable {
         producer = loaded.producer
     }
 
+    /// A human-readable multi-line summary for an `info` command: producer, opset,
+    /// inputs, outputs, metadata and operator counts (as loaded and after optimisation).
+    public var summary: String {
+        var lines = ["producer: \(producer.isEmpty ? "?" : producer)", "ONNX IR \(irVersion), opset \(opsetVersion)",
+                     "parameters: \(parameterCount)"]
+        lines += inputs.map { "input  \($0)" }
+        lines += outputs.map { "output \($0)" }
+        lines += metadata.sorted { $0.key < $1.key }.map { "metadata \($0.key) = \($0.value)" }
+        lines.append("operators: " + operatorCounts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))
+        lines.append("optimised: " + optimizedOperatorCounts.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+
     /// Prepares a session for the given input shapes (every symbolic dimension must be
     /// given; inputs with fully static declared shapes may be omitted).
     ///
