@@ -95,6 +95,17 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    /// Shape chains (Shape → Concat → Resize) are re-folded for each prepared size.
+    func testDynamicExportAtSeveralSizes() throws {
+        for file in ["net_unet_sized_dynamo_dynamic", "net_unet_sized_opset11"] {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
+            for shape in [[1, 1, 24, 32], [1, 1, 64, 48], [1, 1, 128, 8]] {
+                let y = try model.makeSession(inputShapes: ["input": shape]).run(Tensor(zeros: shape))
+                XCTAssertEqual(y.shape, shape, file)
+            }
+        }
+    }
+
     func testConcurrentSessions() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         let x = Tensor((0..<1024).map { Float($0 % 17) / 17 }, shape: [1, 1, 32, 32])

@@ -452,6 +452,26 @@ export_legacy("net_unet_sized_opset11", UNetSized(), [1, 1, 20, 28], 11, "legacy
 export_legacy("net_mobilenet_opset11", MobileNetish(), [2, 1, 24, 24], 11, "legacy export opset 11, unfolded BN, Clip inputs")
 
 
+def export_dynamo_dynamic(name, model, shape, note):
+    model.eval()
+    randomize_bn(model)
+    x = torch.from_numpy(rand(*shape))
+    h, w = torch.export.Dim("h", min=2, max=1024), torch.export.Dim("w", min=2, max=1024)
+    prog = torch.onnx.export(model, (x,), dynamo=True, input_names=["input"], output_names=["output"],
+                             dynamic_shapes={"x": {2: 4 * h, 3: 4 * w}})
+    path = os.path.join(HERE, name + ".onnx")
+    prog.save(path)
+    m = onnx.load(path)
+    data = m.SerializeToString()
+    os.remove(path)
+    save_case(name, data, {"input": x.numpy()}, note)
+    from collections import Counter
+    print(name, dict(Counter(n.op_type for n in m.graph.node)), [d for d in m.graph.input[0].type.tensor_type.shape.dim], file=sys.stderr)
+
+
+export_dynamo_dynamic("net_unet_sized_dynamo_dynamic", UNetSized(), [1, 1, 24, 32], "dynamo export with dynamic H/W: shape ops")
+
+
 export_case("net_unet", UNet(), [1, 1, 32, 32], note="U-Net, bilinear upsampling, concat skips (torch dynamo export)")
 export_case("net_unet_legacy", UNet(), [1, 1, 16, 24], dynamo=False, note="U-Net, legacy exporter opset 13, dynamic H/W")
 export_case("net_resnet", ResNetish(), [2, 1, 32, 32], note="ResNet-style blocks with BN, batch 2")
