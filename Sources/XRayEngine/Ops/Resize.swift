@@ -37,7 +37,6 @@ struct ResizeOperator: Operator {
         if try node.int("antialias", default: 0) != 0 { throw node.error("antialias = 1") }
         let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
         if policy != "stretch" { throw node.error("keep_aspect_ratio_policy '\(policy)'") }
-        if try node.int("exclude_outside", default: 0) != 0 && mode == .nearest { /* no effect for nearest */ }
         attrScales = try node.floats("scales")
         axes = try node.ints("axes")
     }
@@ -73,10 +72,10 @@ struct ResizeOperator: Operator {
         } else {
             throw node.error("neither scales nor sizes given")
         }
-        guard rank >= 2, scales[0] == 1 || out[0] == x.shape[0], rank < 2 || scales[1] == 1 || out[1] == x.shape[1] || rank <= 2 else {
+        guard rank == 4 || rank == 3 else { throw node.shapeError("rank \(rank) input; 3-D and 4-D supported") }
+        guard out[0] == x.shape[0], out[1] == x.shape[1] else {
             throw node.error("resizing batch or channel axes")
         }
-        guard rank == 4 || rank == 3 else { throw node.shapeError("rank \(rank) input; 3-D and 4-D supported") }
         guard out.allSatisfy({ $0 > 0 }) else { throw node.shapeError("empty output \(out)") }
         _ = try checkedElementCount(out, what: "output of '\(node.name)'")
         return (out, scales)
@@ -131,7 +130,7 @@ struct ResizeOperator: Operator {
         let (out, scales) = try plan(ctx.inputs)
         let s = ctx.shape(0)
         let rank = s.count
-        let planes = s[0] * (rank == 4 ? s[1] : 1) * (rank == 3 ? s[1] : 1)
+        let planes = s[0] * s[1]
         let ih = rank == 4 ? s[2] : 1, iw = s[rank - 1]
         let oh = rank == 4 ? out[2] : 1, ow = out[rank - 1]
         let ty = rank == 4 ? axisTable(inSize: ih, outSize: oh, scale: scales[2]) : [(0, 0, 0)]
