@@ -35,6 +35,7 @@ let package = Package(
         .target(
             name: "XRayEngine",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["ONNX/Protos", "README.md"],
             swiftSettings: kernelSettings
         ),
         .target(name: "XRaySimulation", dependencies: ["XRayImaging"], exclude: ["README.md"], swiftSettings: kernelSettings),

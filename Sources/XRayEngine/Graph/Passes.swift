@@ -1,0 +1,139 @@
+import Foundation
+
+/// Load-time graph optimisations that do not depend on input sizes.
+enum GraphPasses {
+    /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
+    /// into Conv, fuse activations into Conv.
+    static func optimize(_ graph: inout GraphIR, opset: Int) throws {
+        try foldConstants(&graph, opset: opset)
+        removeIdentities(&graph)
+        foldBatchNorms(&graph)
+        fuseActivations(&graph, opset: opset)
+    }
+
+    static func consumerCounts(_ graph: GraphIR) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for n in graph.nodes { for i in n.inputs where !i.isEmpty { counts[i, default: 0] += 1 } }
+        for o in graph.outputs { counts[o.name, default: 0] += 1 }
+        return counts
+    }
+
+    /// Evaluates nodes whose inputs are all constants (Constant nodes included).
+    static func foldConstants(_ graph: inout GraphIR, opset: Int) throws {
+        var kept: [GraphNode] = []
+        let outputNames = Set(graph.outputs.map(\.name))
+        for node in graph.nodes {
+            let present = node.inputs.filter { !$0.isEmpty }
+            guard present.allSatisfy({ graph.constants[$0] != nil }),
+                  !node.outputs.contains(where: { outputNames.contains($0) }) else {
+                kept.append(node); continue
+            }
+            let op = try makeOperator(node, constants: graph.constants, opset: opset)
+            let infos: [ValueInfo?] = node.inputs.map { $0.isEmpty ? nil : ValueInfo(constant: graph.constants[$0]!) }
+            let outs = try op.infer(infos)
+            try checkFoldable(outs, node: node)
+            let values = try outs.allSatisfy({ $0.constant != nil }) ? outs.map { $0.constant! } : op.fold(infos, outputs: outs)
+            for (name, v) in zip(node.outputs, values) where !name.isEmpty { graph.constants[name] = v }
+        }
+        graph.nodes = kept
+    }
+
+    /// Removes Identity and Dropout nodes whose output is not a graph output.
+    static func removeIdentities(_ graph: inout GraphIR) {
+        let outputNames = Set(graph.outputs.map(\.name))
+        var rename: [String: String] = [:]
+        var kept: [GraphNode] = []
+        for var node in graph.nodes {
+            node.inputs = node.inputs.map { rename[$0] ?? $0 }
+            if (node.opType == "Identity" || node.opType == "Dropout"), let out = node.outputs.first,
+               !outputNames.contains(out), node.outputs.dropFirst().allSatisfy(\.isEmpty), let src = node.input(0) {
+                rename[out] = src
+                continue
+            }
+            kept.append(node)
+        }
+        graph.nodes = kept
+    }
+
+    /// Folds `BatchNormalization` into a preceding `Conv` that has no other consumer.
+    static func foldBatchNorms(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+        var removed = Set<Int>()
+        for (bi, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" {
+            guard let x = bn.input(0), let ci = producer[x], counts[x] == 1,
+                  graph.nodes[ci].opType == "Conv", graph.nodes[ci].fusedActivation == .none,
+                  bn.outputs.dropFirst().allSatisfy(\.isEmpty),
+                  (try? bn.int("training_mode", default: 0)) == 0,
+                  let params = try? (1...4).map({ i -> [Float] in
+                      guard let name = bn.input(i), let c = graph.constants[name] else { throw EngineError.unsupported(reason: "") }
+                      return c.floats
+                  }),
+                  let wName = graph.nodes[ci].input(1), let w = graph.constants[wName] else { continue }
+            let conv = graph.nodes[ci]
+            let oc = w.shape[0]
+            guard params.allSatisfy({ $0.count == oc }) else { continue }
+            let eps = (try? bn.float("epsilon", default: 1e-5)) ?? 1e-5
+            let (a, b) = BatchNormOperator.affine(scale: params[0], bias: params[1], mean: params[2], variance: params[3], epsilon: eps)
+            var wf = w.floats
+            let per = wf.count / max(oc, 1)
+            for o in 0..<oc { for j in 0..<per { wf[o * per + j] *= a[o] } }
+            var bias = [Float](repeating: 0, count: oc)
+            if let bName = conv.input(2), let bc = graph.constants[bName] { bias = bc.floats }
+            for o in 0..<oc { bias[o] = bias[o] * a[o] + b[o] }
+            let newW = "\(conv.name)::\(ci)::bn_folded_W", newB = "\(conv.name)::\(ci)::bn_folded_B"
+            graph.constants[newW] = HostTensor(floats: wf, shape: w.shape)
+            graph.constants[newB] = HostTensor(floats: bias, shape: [oc])
+            var updated = conv
+            updated.inputs = [conv.inputs[0], newW, newB]
+            updated.outputs = [bn.outputs[0]]
+            graph.nodes[ci] = updated
+            removed.insert(bi)
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        pruneConstants(&graph)
+    }
+
+    /// Fuses a single-consumer activation into the Conv producing its input.
+    static func fuseActivations(_ graph: inout GraphIR, opset: Int) {
+        let counts = consumerCounts(graph)
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() { for o in n.outputs { producer[o] = i } }
+        var removed = Set<Int>()
+        for (ai, act) in graph.nodes.enumerated() {
+            guard let x = act.input(0), let ci = producer[x], counts[x] == 1,
+                  graph.nodes[ci].opType == "Conv", graph.nodes[ci].fusedActivation == .none,
+                  let fused = activation(of: act, constants: graph.constants, opset: opset) else { continue }
+            graph.nodes[ci].fusedActivation = fused
+            graph.nodes[ci].outputs = [act.outputs[0]]
+            removed.insert(ai)
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+    }
+
+    static func activation(of node: GraphNode, constants: [String: HostTensor], opset: Int) -> FusedActivation? {
+        switch node.opType {
+        case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish":
+            return (try? UnaryOperator(node))?.activation
+        case "Clip":
+            guard let op = try? ClipOperator(node, opset: opset) else { return nil }
+            var infos: [ValueInfo?] = [ValueInfo(shape: [])]
+            for i in 1..<max(node.inputs.count, 1) {
+                guard let name = node.input(i) else { infos.append(nil); continue }
+                guard let c = constants[name] else { return nil }
+                infos.append(ValueInfo(constant: c))
+            }
+            return try? op.activation(infos)
+        default:
+            return nil
+        }
+    }
+
+    /// Drops constants no node or output refers to.
+    static func pruneConstants(_ graph: inout GraphIR) {
+        var used = Set(graph.outputs.map(\.name))
+        for n in graph.nodes { used.formUnion(n.inputs) }
+        graph.constants = graph.constants.filter { used.contains($0.key) }
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+
+/// `Resize` (opset 10+) and `Upsample`: nearest and (bi)linear over the last two axes.
+struct ResizeOperator: Operator {
+    enum Mode: Sendable { case nearest, linear }
+    enum Coordinates: String, Sendable {
+        case halfPixel = "half_pixel", pytorchHalfPixel = "pytorch_half_pixel", alignCorners = "align_corners"
+        case asymmetric = "asymmetric", halfPixelSymmetric = "half_pixel_symmetric"
+    }
+    enum Nearest: String, Sendable {
+        case roundPreferFloor = "round_prefer_floor", roundPreferCeil = "round_prefer_ceil", floor, ceil
+    }
+
+    let node: GraphNode
+    let mode: Mode
+    let coordinates: Coordinates
+    let nearest: Nearest
+    let isLegacy: Bool  // Upsample or Resize-10: asymmetric, floor
+    let attrScales: [Float]?
+    let axes: [Int]?
+
+    init(_ node: GraphNode, opset: Int) throws {
+        self.node = node
+        let m = try node.string("mode", default: "nearest")
+        switch m {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        default: throw node.error("mode '\(m)'")
+        }
+        isLegacy = node.opType == "Upsample" || opset < 11
+        let ct = try node.string("coordinate_transformation_mode", default: isLegacy ? "asymmetric" : "half_pixel")
+        guard let c = Coordinates(rawValue: ct) else { throw node.error("coordinate_transformation_mode '\(ct)'") }
+        coordinates = isLegacy && node.opType == "Upsample" ? .asymmetric : c
+        let nm = try node.string("nearest_mode", default: "round_prefer_floor")
+        guard let n = Nearest(rawValue: nm) else { throw node.error("nearest_mode '\(nm)'") }
+        nearest = isLegacy ? .floor : n
+        if try node.int("antialias", default: 0) != 0 { throw node.error("antialias = 1") }
+        let policy = try node.string("keep_aspect_ratio_policy", default: "stretch")
+        if policy != "stretch" { throw node.error("keep_aspect_ratio_policy '\(policy)'") }
+        attrScales = try node.floats("scales")
+        axes = try node.ints("axes")
+    }
+
+    /// Output shape and per-axis scales.
+    func plan(_ inputs: [ValueInfo?]) throws -> ([Int], [Float]) {
+        let x = try requireInput(inputs, 0)
+        let rank = x.shape.count
+        var scales = [Float](repeating: 1, count: rank)
+        var out = x.shape
+        var axes = (self.axes ?? Array(0..<rank))
+        axes = try axes.map { try normalizeAxis($0, rank: rank, node: node) }
+        let scalesIndex = isLegacy ? 1 : 2
+        let scaleInput = isLegacy && node.opType == "Upsample" && inputs.count < 2 ? nil : try requireConstant(inputs, scalesIndex, what: "scales")
+        let sizesInput = isLegacy ? nil : try requireConstant(inputs, 3, what: "sizes")
+        if let sizes = sizesInput, sizes.count > 0 {
+            let v = sizes.intValues
+            guard v.count == axes.count else { throw node.shapeError("sizes \(v) for \(axes.count) axes") }
+            for (i, a) in axes.enumerated() {
+                out[a] = v[i]
+                scales[a] = Float(v[i]) / Float(x.shape[a])
+            }
+        } else if let s = scaleInput?.floats ?? attrScales, !s.isEmpty {
+            guard s.count == axes.count, s.allSatisfy({ $0.isFinite }) else { throw node.shapeError("scales \(s) for \(axes.count) axes") }
+            for (i, a) in axes.enumerated() {
+                guard s[i] > 0 else { throw node.shapeError("non-positive scale \(s[i])") }
+                scales[a] = s[i]
+                guard let o = checkedInt(Double((Float(x.shape[a]) * s[i]).rounded(.down))) else {
+                    throw EngineError.resourceLimit(reason: "node '\(node.name)' (Resize): scale \(s[i])")
+                }
+                out[a] = o
+            }
+        } else {
+            throw node.error("neither scales nor sizes given")
+        }
+        guard rank == 4 || rank == 3 else { throw node.shapeError("rank \(rank) input; 3-D and 4-D supported") }
+        guard out[0] == x.shape[0], out[1] == x.shape[1] else {
+            throw node.error("resizing batch or channel axes")
+        }
+        guard out.allSatisfy({ $0 > 0 }) else { throw node.shapeError("empty output \(out)") }
+        _ = try checkedElementCount(out, what: "output of '\(node.name)'")
+        return (out, scales)
+    }
+
+    func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
+        [ValueInfo(shape: try plan(inputs).0)]
+    }
+
+    func sourceCoordinate(_ o: Int, scale: Float, inSize: Int, outSize: Int) -> Float {
+        let x = Float(o)
+        switch coordinates {
+        case .halfPixel: return (x + 0.5) / scale - 0.5
+        case .halfPixelSymmetric:
+            let adj = Float(outSize) / (scale * Float(inSize))
+            let center = Float(inSize) / 2
+            let offset = center * (1 - adj)
+            return offset + (x + 0.5) / scale - 0.5
+        case .pytorchHalfPixel: return outSize > 1 ? (x + 0.5) / scale - 0.5 : 0
+        case .alignCorners: return outSize == 1 ? 0 : x * Float(inSize - 1) / Float(outSize - 1)
+        case .asymmetric: return x / scale
+        }
+    }
+
+    func nearestIndex(_ c: Float, inSize: Int) -> Int {
+        var i: Int
+        switch nearest {
+        case .roundPreferFloor: i = c == c.rounded(.down) + 0.5 ? Int(c.rounded(.down)) : Int(c.rounded(.toNearestOrAwayFromZero))
+        case .roundPreferCeil: i = Int(c.rounded(.toNearestOrAwayFromZero)); if c == c.rounded(.down) + 0.5 { i = Int(c.rounded(.up)) }
+        case .floor: i = Int(c.rounded(.down))
+        case .ceil: i = Int(c.rounded(.up))
+        }
+        return Swift.min(Swift.max(i, 0), inSize - 1)
+    }
+
+    /// Per output index along one axis: (i0, i1, w1) with value = v[i0]*(1-w1) + v[i1]*w1.
+    func axisTable(inSize: Int, outSize: Int, scale: Float) -> [(Int, Int, Float)] {
+        (0..<outSize).map { o in
+            let c = sourceCoordinate(o, scale: scale, inSize: inSize, outSize: outSize)
+            if mode == .nearest {
+                let i = nearestIndex(c, inSize: inSize)
+                return (i, i, 0)
+            }
+            let cc = Swift.min(Swift.max(c, 0), Float(inSize - 1))
+            let i0 = Int(cc.rounded(.down))
+            let i1 = Swift.min(i0 + 1, inSize - 1)
+            return (i0, i1, cc - Float(i0))
+        }
+    }
+
+    func makeStep(_ ctx: StepContext) throws -> Step {
+        let (out, scales) = try plan(ctx.inputs)
+        let s = ctx.shape(0)
+        let rank = s.count
+        let planes = s[0] * s[1]
+        let ih = rank == 4 ? s[2] : 1, iw = s[rank - 1]
+        let oh = rank == 4 ? out[2] : 1, ow = out[rank - 1]
+        let ty = rank == 4 ? axisTable(inSize: ih, outSize: oh, scale: scales[2]) : [(0, 0, 0)]
+        let tx = axisTable(inSize: iw, outSize: ow, scale: scales[rank - 1])
+        let x = ctx.input(0), y = ctx.outputPointers[0]
+        return {
+            for p in 0..<planes {
+                let src = x + p * ih * iw, dst = y + p * oh * ow
+                for oy in 0..<oh {
+                    let (y0, y1, wy) = ty[oy]
+                    let r0 = src + y0 * iw, r1 = src + y1 * iw
+                    let d = dst + oy * ow
+                    for ox in 0..<ow {
+                        let (x0, x1, wx) = tx[ox]
+                        let top = r0[x0] + (r0[x1] - r0[x0]) * wx
+                        let bottom = r1[x0] + (r1[x1] - r1[x0]) * wx
+                        d[ox] = top + (bottom - top) * wy
+                    }
+                }
+            }
+        }
+    }
+}

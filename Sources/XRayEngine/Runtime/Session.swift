@@ -1,0 +1,209 @@
+import Foundation
+
+/// A model prepared for fixed input shapes, with its own activation memory.
+///
+/// A session is used by one thread at a time; make one per thread from a shared
+/// ``Model``. Running allocates nothing except the returned output tensors.
+public final class Session {
+    /// The model this session runs.
+    public let model: Model
+    /// Input shapes this session was prepared for.
+    public let inputShapes: [String: [Int]]
+    /// Output shapes, resolved for ``inputShapes``.
+    public let outputShapes: [String: [Int]]
+    /// Multiply-accumulate operations per ``run(_:)`` (Conv, ConvTranspose, Gemm, MatMul).
+    public let macCount: Int
+    /// Bytes of planned activation memory (one arena, buffers reused by liveness).
+    public let peakMemoryBytes: Int
+    /// Threads the kernels may use.
+    public let threads: Int
+    /// Number of steps in the execution plan (after folding and fusion).
+    public var stepCount: Int { steps.count }
+
+    private let arenaStorage: TensorStorage
+    private var steps: [Step] = []
+    private var inputSlots: [(name: String, shape: [Int], pointer: UnsafeMutablePointer<Float>)] = []
+    private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
+    private var keepAlive: [Tensor] = []
+
+    init(model: Model, inputShapes given: [String: [Int]], threads: Int, maximumMemoryBytes: Int?) throws {
+        self.model = model
+        self.threads = threads
+        let graph = model.graph
+        var infos: [String: ValueInfo] = [:]
+        for (name, c) in graph.constants { infos[name] = ValueInfo(constant: c) }
+
+        // Resolve and check input shapes.
+        let declared = Set(graph.inputs.map(\.name))
+        for name in given.keys where !declared.contains(name) {
+            throw EngineError.invalidInput(reason: "model has no input '\(name)' (inputs: \(graph.inputs.map(\.name).joined(separator: ", ")))")
+        }
+        var shapes: [String: [Int]] = [:]
+        for d in graph.inputs {
+            let shape: [Int]
+            if let s = given[d.name] {
+                shape = s
+            } else if d.dims.allSatisfy({ $0 != nil }) {
+                shape = d.dims.map { $0! }
+            } else {
+                throw EngineError.invalidInput(reason: "input '\(d.name)' has symbolic dimensions; give its shape")
+            }
+            if !d.dims.isEmpty {
+                guard shape.count == d.dims.count,
+                      zip(shape, d.dims).allSatisfy({ $1 == nil || $0 == $1! }) else {
+                    throw EngineError.shapeMismatch(node: d.name, op: "input",
+                        reason: "shape \(shape) does not match declared [\(d.dims.map { $0.map(String.init) ?? "?" }.joined(separator: ", "))]")
+                }
+            }
+            guard shape.allSatisfy({ $0 > 0 }) else {
+                throw EngineError.shapeMismatch(node: d.name, op: "input", reason: "non-positive dimension in \(shape)")
+            }
+            _ = try checkedElementCount(shape, what: "input '\(d.name)'")
+            guard d.type == .float else {
+                throw EngineError.unsupported(reason: "input '\(d.name)' is not float32")
+            }
+            shapes[d.name] = shape
+            infos[d.name] = ValueInfo(shape: shape)
+        }
+        inputShapes = shapes
+
+        // Shape inference and folding; collect the run-time nodes.
+        struct Planned { var op: any Operator; var inputs: [ValueInfo?]; var outputs: [ValueInfo] }
+        var planned: [Planned] = []
+        for op in model.operators {
+            let node = op.node
+            var ins: [ValueInfo?] = []
+            for name in node.inputs {
+                if name.isEmpty { ins.append(nil); continue }
+                guard let v = infos[name] else { throw EngineError.missingInput(node: node.name, op: node.opType, name: name) }
+                ins.append(v)
+            }
+            var outs = try op.infer(ins)
+            guard outs.count >= node.outputs.filter({ !$0.isEmpty }).count else {
+                throw node.shapeError("operator produced \(outs.count) outputs for \(node.outputs.count) declared")
+            }
+            for o in outs { _ = try checkedElementCount(o.shape, what: "output of '\(node.name)' (\(node.opType))") }
+            let present = ins.compactMap { $0 }
+            if !outs.allSatisfy({ $0.constant != nil }) && present.allSatisfy({ $0.constant != nil }) {
+                try checkFoldable(outs, node: node)
+                let values = try op.fold(ins, outputs: outs)
+                outs = values.map { ValueInfo(constant: $0) }
+            }
+            for (name, v) in zip(node.outputs, outs) where !name.isEmpty { infos[name] = v }
+            if outs.allSatisfy({ $0.constant != nil }) { continue }
+            for (i, v) in ins.enumerated() where v != nil && v!.constant == nil && v!.type != .float {
+                throw EngineError.unsupported(reason: "node '\(node.name)' (\(node.opType)): input \(i) is a run-time \(v!.type) tensor; only float32 activations are supported at run time")
+            }
+            planned.append(Planned(op: op, inputs: ins, outputs: outs))
+        }
+
+        // Liveness.
+        var lastUse: [String: Int] = [:]
+        for (i, p) in planned.enumerated() {
+            for (name, v) in zip(p.op.node.inputs, p.inputs) where v != nil && v!.constant == nil { lastUse[name] = i }
+        }
+        for o in graph.outputs { lastUse[o.name] = Int.max }
+        var planner = MemoryPlanner()
+        var offsets: [String: Int] = [:]
+        for d in graph.inputs {
+            offsets[d.name] = planner.allocate(count: shapes[d.name]!.reduce(1, *), lastUse: lastUse[d.name] ?? -1)
+        }
+        var outputKeys: [[String]] = []
+        for (i, p) in planned.enumerated() {
+            planner.release(before: i)
+            var keys: [String] = []
+            for (j, v) in p.outputs.enumerated() {
+                // Unnamed or undeclared outputs still get (short-lived) scratch buffers.
+                let name = j < p.op.node.outputs.count ? p.op.node.outputs[j] : ""
+                let key = name.isEmpty ? "\u{0}scratch:\(i):\(j)" : name
+                offsets[key] = planner.allocate(count: v.count, lastUse: lastUse[key] ?? i)
+                keys.append(key)
+            }
+            outputKeys.append(keys)
+        }
+        if let limit = maximumMemoryBytes, planner.peak * MemoryLayout<Float>.stride > limit {
+            throw EngineError.resourceLimit(reason: "planned activation memory \(planner.peak * MemoryLayout<Float>.stride) bytes exceeds the limit of \(limit)")
+        }
+        arenaStorage = TensorStorage(count: max(planner.peak, MemoryPlanner.alignment))
+        let arena = arenaStorage.pointer
+        peakMemoryBytes = planner.peak * MemoryLayout<Float>.stride
+
+        // Build the steps with fixed addresses.
+        var constantTensors: [String: Tensor] = [:]
+        var macs = 0
+        for (i, p) in planned.enumerated() {
+            let node = p.op.node
+            var inPtrs: [UnsafePointer<Float>?] = []
+            for (k, (name, v)) in zip(node.inputs, p.inputs).enumerated() {
+                guard let v else { inPtrs.append(nil); continue }
+                if let c = v.constant {
+                    guard p.op.readsConstantData(at: k) else { inPtrs.append(nil); continue }
+                    let t = constantTensors[name] ?? c.toTensor()
+                    constantTensors[name] = t
+                    inPtrs.append(UnsafePointer(t.storage.pointer))
+                } else {
+                    inPtrs.append(UnsafePointer(arena + offsets[name]!))
+                }
+            }
+            var outPtrs: [UnsafeMutablePointer<Float>] = []
+            for key in outputKeys[i] { outPtrs.append(arena + offsets[key]!) }
+            let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: p.outputs,
+                                  outputPointers: outPtrs, threads: threads)
+            steps.append(try p.op.makeStep(ctx))
+            macs += p.op.macs(p.inputs, p.outputs)
+        }
+        macCount = macs
+        keepAlive = Array(constantTensors.values)
+
+        for d in graph.inputs { inputSlots.append((d.name, shapes[d.name]!, arena + offsets[d.name]!)) }
+        var outShapes: [String: [Int]] = [:]
+        for o in graph.outputs {
+            guard let v = infos[o.name] else {
+                throw EngineError.missingInput(node: "graph output", op: "output", name: o.name)
+            }
+            outShapes[o.name] = v.shape
+            if let c = v.constant {
+                let t = c.toTensor()
+                keepAlive.append(t)
+                outputSlots.append((o.name, v.shape, UnsafePointer(t.storage.pointer)))
+            } else {
+                outputSlots.append((o.name, v.shape, UnsafePointer(arena + offsets[o.name]!)))
+            }
+        }
+        outputShapes = outShapes
+    }
+
+    /// Runs the model.
+    /// - Parameter inputs: One tensor per model input, shaped as prepared.
+    /// - Returns: One tensor per model output, by name.
+    /// - Throws: ``EngineError/invalidInput(reason:)`` or ``EngineError/shapeMismatch(node:op:reason:)``
+    ///   for missing or wrongly shaped inputs.
+    public func run(_ inputs: [String: Tensor]) throws -> [String: Tensor] {
+        for name in inputs.keys where !inputSlots.contains(where: { $0.name == name }) {
+            throw EngineError.invalidInput(reason: "model has no input '\(name)'")
+        }
+        for slot in inputSlots {
+            guard let t = inputs[slot.name] else { throw EngineError.invalidInput(reason: "missing input '\(slot.name)'") }
+            guard t.shape == slot.shape else {
+                throw EngineError.shapeMismatch(node: slot.name, op: "input", reason: "got \(t.shape), session prepared for \(slot.shape)")
+            }
+        }
+        for slot in inputSlots {
+            inputs[slot.name]!.withUnsafeBufferPointer { slot.pointer.update(from: $0.baseAddress!, count: $0.count) }
+        }
+        for step in steps { step() }
+        var result: [String: Tensor] = [:]
+        for slot in outputSlots {
+            result[slot.name] = Tensor(shape: slot.shape) { $0.baseAddress!.update(from: slot.pointer, count: $0.count) }
+        }
+        return result
+    }
+
+    /// Runs a single-input, single-output model.
+    public func run(_ input: Tensor) throws -> Tensor {
+        guard inputSlots.count == 1, outputSlots.count == 1 else {
+            throw EngineError.invalidInput(reason: "run(_:) needs one input and one output; the model has \(inputSlots.count) and \(outputSlots.count)")
+        }
+        return try run([inputSlots[0].name: input])[outputSlots[0].name]!
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import XCTest
+import XRayEngine
+
+/// Runs every model in Goldens/manifest.json and compares with ONNX Runtime's outputs.
+final class GoldenTests: XCTestCase {
+    struct Manifest: Decodable {
+        struct Tensor: Decodable { let name: String; let shape: [Int]; let file: String }
+        struct Case: Decodable { let name: String; let model: String; let inputs: [Tensor]; let outputs: [Tensor] }
+        let cases: [Case]
+    }
+
+    static var goldens: URL {
+        Bundle.module.resourceURL!.appendingPathComponent("Goldens")
+    }
+
+    static func readFloats(_ file: String) throws -> [Float] {
+        let data = try Data(contentsOf: goldens.appendingPathComponent(file))
+        return data.withUnsafeBytes { raw in
+            (0..<(data.count / 4)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
+    /// Max abs error and tolerance `1e-4 * max(1, range)`.
+    static func compare(_ got: [Float], _ want: [Float]) -> (Float, Float) {
+        let lo = want.min() ?? 0, hi = want.max() ?? 0
+        let tol = 1e-4 * max(1, hi - lo)
+        var err: Float = 0
+        for (a, b) in zip(got, want) { err = max(err, abs(a - b)); if a.isNaN != b.isNaN { err = .infinity } }
+        return (err, tol)
+    }
+
+    func testAllGoldens() throws {
+        let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
+        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
+        XCTAssertGreaterThan(manifest.cases.count, 50)
+        var passed: [String] = []
+        for c in manifest.cases {
+            do {
+                let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+                var shapes: [String: [Int]] = [:]
+                var feeds: [String: Tensor] = [:]
+                for i in c.inputs {
+                    shapes[i.name] = i.shape
+                    feeds[i.name] = Tensor(try Self.readFloats(i.file), shape: i.shape)
+                }
+                let session = try model.makeSession(inputShapes: shapes)
+                let outs = try session.run(feeds)
+                var ok = true
+                for o in c.outputs {
+                    guard let got = outs[o.name] else { XCTFail("\(c.name): missing output \(o.name)"); ok = false; continue }
+                    XCTAssertEqual(got.shape, o.shape, "\(c.name): output \(o.name) shape")
+                    guard got.shape == o.shape else { ok = false; continue }
+                    let (err, tol) = Self.compare(got.toArray(), try Self.readFloats(o.file))
+                    if !(err <= tol) { XCTFail("\(c.name): output \(o.name) max abs error \(err) > \(tol)"); ok = false }
+                }
+                if ok { passed.append(c.name) }
+            } catch {
+                XCTFail("\(c.name): \(error)")
+            }
+        }
+        print("goldens passed: \(passed.count)/\(manifest.cases.count)")
+    }
+
+    func testSessionsForSeveralSizesShareOneModel() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_unet_legacy.onnx"))
+        XCTAssertEqual(model.inputs.first?.shape.count, 4)
+        XCTAssertNil(model.inputs.first?.shape[2], "H is symbolic")
+        XCTAssertEqual(model.opsetVersion, 13)
+        for (h, w) in [(16, 24), (32, 32), (8, 40)] {
+            let s = try model.makeSession(inputShapes: ["input": [1, 1, h, w]])
+            XCTAssertEqual(s.outputShapes["output"], [1, 1, h, w])
+            XCTAssertGreaterThan(s.macCount, 0)
+            XCTAssertGreaterThan(s.peakMemoryBytes, 0)
+            let y = try s.run(Tensor(zeros: [1, 1, h, w]))
+            XCTAssertEqual(y.shape, [1, 1, h, w])
+        }
+    }
+
+    /// A detector-sized input through the reference kernels: shapes, finiteness, timing.
+    func testUNetAt256() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_unet_sized_opset11.onnx"))
+        for shape in [[1, 1, 256, 256], [2, 1, 64, 48]] {
+            let session = try model.makeSession(inputShapes: ["input": shape])
+            let n = shape.reduce(1, *)
+            let x = Tensor((0..<n).map { Float(($0 * 7919) % 1000) / 1000 }, shape: shape)
+            let start = Date()
+            let y = try session.run(x)
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(y.shape, shape)
+            XCTAssertTrue(y.toArray().allSatisfy { $0.isFinite && $0 >= 0 && $0 <= 1 })
+            print("U-Net \(shape): \(Int(seconds * 1000)) ms, \(session.macCount) MACs, "
+                  + "\(String(format: "%.2f", 2 * Double(session.macCount) / seconds / 1e9)) GFLOP/s, "
+                  + "\(session.peakMemoryBytes / 1024) KiB activations, \(session.stepCount) steps")
+        }
+    }
+
+    /// Shape chains (Shape → Concat → Resize) are re-folded for each prepared size.
+    func testDynamicExportAtSeveralSizes() throws {
+        for file in ["net_unet_sized_dynamo_dynamic", "net_unet_sized_opset11"] {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
+            for shape in [[1, 1, 24, 32], [1, 1, 64, 48], [1, 1, 128, 8]] {
+                let y = try model.makeSession(inputShapes: ["input": shape]).run(Tensor(zeros: shape))
+                XCTAssertEqual(y.shape, shape, file)
+            }
+        }
+    }
+
+    func testConcurrentSessions() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
+        let x = Tensor((0..<1024).map { Float($0 % 17) / 17 }, shape: [1, 1, 32, 32])
+        let reference = try model.makeSession(inputShapes: ["input": [1, 1, 32, 32]]).run(x).toArray()
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var ok = [Bool](repeating: false, count: 4)
+            func set(_ i: Int, _ v: Bool) { lock.lock(); ok[i] = v; lock.unlock() }
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 4) { i in
+            guard let s = try? model.makeSession(inputShapes: ["input": [1, 1, 32, 32]]) else { return }
+            var ok = true
+            for _ in 0..<3 { ok = ok && ((try? s.run(x).toArray()) == reference) }
+            results.set(i, ok)
+        }
+        XCTAssertTrue(results.ok.allSatisfy { $0 })
+    }
+
+    func testExternalDataAndMetadata() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("external_data.onnx"))
+        XCTAssertEqual(model.metadata["author"], "make_goldens")
+        XCTAssertEqual(model.inputs.first?.dimensionNames, ["batch", nil, "height", "width"])
+        let session = try model.makeSession(inputShapes: ["x": [1, 2, 5, 6]])
+        let y = try session.run(Tensor(try Self.readFloats("external_data.in.0.bin"), shape: [1, 2, 5, 6]))
+        let (err, tol) = Self.compare(y.toArray(), try Self.readFloats("external_data.out.0.bin"))
+        XCTAssertLessThanOrEqual(err, tol)
+        // Without a directory the external file cannot be found.
+        let bytes = try Data(contentsOf: Self.goldens.appendingPathComponent("external_data.onnx"))
+        XCTAssertThrowsError(try Model(data: bytes)) { error in
+            guard case EngineError.externalData = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testModelInfo() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("conv_bn_relu_fold_fuse.onnx"))
+        XCTAssertEqual(model.operatorCounts, ["Conv": 1, "BatchNormalization": 1, "Relu": 1])
+        XCTAssertEqual(model.optimizedOperatorCounts, ["Conv+Relu": 1])
+        XCTAssertTrue(model.summary.contains("Conv+Relu×1"), model.summary)
+        let s = try model.makeSession(inputShapes: ["x": [1, 3, 9, 11]])
+        XCTAssertEqual(s.stepCount, 1)
+        XCTAssertEqual(s.macCount, 1 * 4 * 9 * 11 * 3 * 9)
+    }
+
+    func testTensorBasics() {
+        var t = Tensor([1, 2, 3, 4, 5, 6], shape: [1, 2, 3])
+        let copy = t
+        t.withUnsafeMutableBufferPointer { $0[0] = 10 }
+        XCTAssertEqual(t.toArray()[0], 10)
+        XCTAssertEqual(copy.toArray()[0], 1, "copy-on-write")
+        t.withUnsafeBufferPointer { XCTAssertEqual(Int(bitPattern: $0.baseAddress!) % 64, 0) }
+        XCTAssertEqual(t.reshaped([6]).shape, [6])
+    }
+}
