@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "XRaySimulation", dependencies: ["XRayImaging"], exclude: ["README.md"], swiftSettings: kernelSettings),
         .target(
             name: "XRayDetection", dependencies: ["XRayImaging", "XRayEngine"],
-            exclude: ["README.md", "EngineAnomalyNetwork.swift.pending"], swiftSettings: kernelSettings
+            exclude: ["README.md"], swiftSettings: kernelSettings
         ),
         .executableTarget(
             name: "xray-screen",

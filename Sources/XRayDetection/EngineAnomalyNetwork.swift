@@ -1,9 +1,3 @@
-// PENDING: enable when XRayEngine's Model/Session/Tensor land on the integration branch.
-// To enable: rename this file to EngineAnomalyNetwork.swift (XRayDetection already depends on
-// XRayEngine in Package.swift) and adjust the four engine calls marked ENGINE below to the
-// engine's final API. Nothing else in XRayDetection changes: the detector only sees
-// `AnomalyNetwork`.
-
 import Foundation
 import XRayEngine
 
@@ -23,9 +17,9 @@ public final class EngineAnomalyNetwork: AnomalyNetwork {
     /// Loads `url`; the tile size comes from `xrayscreen.tile_size`, else `tileSize`, else 256;
     /// the channel count from `xrayscreen.input_channels`, else `inputChannels`, else 1.
     public init(contentsOf url: URL, tileSize: Int? = nil, inputChannels: Int? = nil) throws {
-        let model = try Model(contentsOf: url)                                   // ENGINE
+        let model = try Model(contentsOf: url)
         self.model = model
-        self.metadata = model.metadata                                           // ENGINE: [String: String] from metadata_props
+        self.metadata = model.metadata                                         
         self.modelSHA256 = try SHA256.hex(ofFileAt: url)
         let meta = try ModelMetadata(properties: metadata)
         self.tileSize = meta.tileSize ?? tileSize ?? 256
@@ -33,37 +27,39 @@ public final class EngineAnomalyNetwork: AnomalyNetwork {
         self.inputName = meta.inputName ?? "input"
         self.outputName = meta.outputName
         // Fail at load time, not on the first tile, when the shapes do not fit.
-        _ = try makeRunner()
+        let probe = try model.makeSession(inputShapes: [inputName: [1, self.inputChannels, self.tileSize, self.tileSize]])
+        scratchBytesPerRunner = probe.peakMemoryBytes
     }
 
-    public var scratchBytesPerRunner: Int { 0 }   // ENGINE: expose the session's planned arena size when known
+    /// Activation memory one runner's session plans (measured once at load).
+    public let scratchBytesPerRunner: Int
 
     public func makeRunner() throws -> any AnomalyNetworkRunner {
         let shape = [1, inputChannels, tileSize, tileSize]
-        let session = try model.makeSession(inputShapes: [inputName: shape], threads: 1)   // ENGINE
+        let session = try model.makeSession(inputShapes: [inputName: shape], threads: 1)
         return Runner(session: session, inputName: inputName, outputName: outputName,
-                      shape: shape, plane: tileSize * tileSize)
+                      input: Tensor(zeros: shape), plane: tileSize * tileSize)
     }
 
     struct Runner: AnomalyNetworkRunner {
         let session: Session
         let inputName: String
         let outputName: String?
-        let shape: [Int]
+        /// Reused for every tile: the copy in is the only per-tile work outside the session.
+        var input: Tensor
         let plane: Int
 
         mutating func run(tile: UnsafePointer<Float>, into map: UnsafeMutablePointer<Float>) throws {
-            let count = shape.reduce(1, *)
-            let input = Tensor(shape: shape, data: Array(UnsafeBufferPointer(start: tile, count: count)))   // ENGINE
-            let outputs = try session.run([inputName: input])                   // ENGINE: [String: Tensor]
+            input.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: tile, count: $0.count) }
+            let outputs = try session.run([inputName: input])
             guard let out = outputName.flatMap({ outputs[$0] }) ?? (outputs.count == 1 ? outputs.first?.value : nil) else {
                 throw DetectionError.networkFailed("model outputs \(outputs.keys.sorted()); set xrayscreen.output_name")
             }
             // Accept [1, 1, T, T] or [1, T, T] or [T, T]: exactly one plane.
-            guard out.shape.reduce(1, *) == plane else {                        // ENGINE: Tensor.shape
-                throw DetectionError.networkFailed("output shape \(out.shape) is not one \(shape[2])×\(shape[3]) plane")
+            guard out.shape.reduce(1, *) == plane else {
+                throw DetectionError.networkFailed("output shape \(out.shape) is not one \(input.shape[2])×\(input.shape[3]) plane")
             }
-            out.data.withUnsafeBufferPointer { map.update(from: $0.baseAddress!, count: plane) }   // ENGINE: Tensor.data [Float]
+            out.withUnsafeBufferPointer { map.update(from: $0.baseAddress!, count: plane) }
         }
     }
 }
