@@ -1,0 +1,64 @@
+/// Packs the im2col matrix of one image (one group) straight into GEMM B panels,
+/// without materialising it: row `k = (c, ky, kx)`, column `n = (oy, ox)` holds
+/// `input[c][oy*sh - padTop + ky*dh][ox*sw - padLeft + kx*dw]`, zero outside the image.
+struct Im2colPacker: GemmBPacker {
+    let input: UnsafePointer<Float>   // the group's first input channel
+    let height: Int, width: Int
+    let outputWidth: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let strideHeight: Int, strideWidth: Int
+    let dilationHeight: Int, dilationWidth: Int
+    let padTop: Int, padLeft: Int
+
+    @inline(__always)
+    func pack(k0: Int, kc: Int, n0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
+        let nr = GemmTile.nr
+        let taps = kernelHeight * kernelWidth
+        var q = 0
+        while q * nr < nc {
+            let j0 = n0 + q * nr
+            let width = min(nr, nc - q * nr)
+            let panel = dst + q * kc * nr
+            for kk in 0..<kc {
+                let kIndex = k0 + kk
+                let c = kIndex / taps
+                let tap = kIndex - c * taps
+                let ky = tap / kernelWidth
+                let kx = tap - ky * kernelWidth
+                let channel = input + c * height * self.width
+                let yOffset = ky * dilationHeight - padTop
+                let xOffset = kx * dilationWidth - padLeft
+                let d = panel + kk * nr
+                var oy = j0 / outputWidth
+                var ox = j0 - oy * outputWidth
+                var j = 0
+                while j < width {
+                    let run = min(width - j, outputWidth - ox)
+                    let iy = oy * strideHeight + yOffset
+                    if iy < 0 || iy >= height {
+                        for t in 0..<run { d[j + t] = 0 }
+                    } else {
+                        let row = channel + iy * self.width
+                        // ix = (ox + t) * sw + xOffset must lie in [0, width)
+                        var lo = 0
+                        while lo < run && (ox + lo) * strideWidth + xOffset < 0 { d[j + lo] = 0; lo += 1 }
+                        var hi = run
+                        while hi > lo && (ox + hi - 1) * strideWidth + xOffset >= self.width { hi -= 1; d[j + hi] = 0 }
+                        if strideWidth == 1 {
+                            let src = row + ox + xOffset
+                            for t in lo..<hi { d[j + t] = src[t] }
+                        } else {
+                            var ix = (ox + lo) * strideWidth + xOffset
+                            for t in lo..<hi { d[j + t] = row[ix]; ix += strideWidth }
+                        }
+                    }
+                    j += run
+                    ox += run
+                    if ox == outputWidth { ox = 0; oy += 1 }
+                }
+                for t in width..<nr { d[t] = 0 }
+            }
+            q += 1
+        }
+    }
+}
