@@ -62,11 +62,29 @@ enum Depthwise {
                 var x = 0
                 while x + 16 <= width { storeVector(loadVector(src + x), dst + x); x += 16 }
                 while x < width { dst[x] = src[x]; x += 1 }
+            } else if sw == 2 {
+                // Even source columns go to phase padLeft % 2, odd ones to the other.
+                let rowBase = buffer + py * pw
+                let evenDst = rowBase + (d.padLeft & 1) * phaseStride + d.padLeft / 2
+                let oddDst = rowBase + ((d.padLeft + 1) & 1) * phaseStride + (d.padLeft + 1) / 2
+                var x = 0
+                while x + 32 <= width {
+                    let v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD32<Float>.self)
+                    storeVector(v.evenHalf, evenDst + x / 2)
+                    storeVector(v.oddHalf, oddDst + x / 2)
+                    x += 32
+                }
+                while x < width {
+                    (x & 1 == 0 ? evenDst : oddDst)[x / 2] = src[x]
+                    x += 1
+                }
             } else {
+                var phase = d.padLeft % sw, index = d.padLeft / sw
+                let rowBase = buffer + py * pw
                 for x in 0..<width {
-                    let px = x + d.padLeft
-                    let phase = px % sw
-                    buffer[phase * phaseStride + py * pw + px / sw] = src[x]
+                    rowBase[phase * phaseStride + index] = src[x]
+                    phase += 1
+                    if phase == sw { phase = 0; index += 1 }
                 }
             }
         }

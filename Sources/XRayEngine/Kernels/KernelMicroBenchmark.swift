@@ -58,6 +58,41 @@ public enum KernelMicroBenchmark {
         return p
     }
 
+    /// Register-only FMA throughput: 24 independent accumulator chains, no memory traffic.
+    private static func peakCase() -> Case {
+        let iterations = 2_000_000
+        return ("FMA peak (registers only)", Double(iterations) * 24 * 16 * 2, { threads in
+            let sink = UnsafeMutablePointer<Float>.allocate(capacity: 16 * threads)
+            return {
+                ParallelFor.run(count: threads, threads: threads) { task, _ in
+                    sink[task * 16] = peakLoop(iterations: iterations / threads, seed: Float(task))
+                }
+            }
+        })
+    }
+
+    @inline(never)
+    private static func peakLoop(iterations: Int, seed: Float) -> Float {
+        let a = SIMD16<Float>(repeating: 0.999_999), b = SIMD16<Float>(repeating: 1e-7)
+        var c0 = SIMD16<Float>(repeating: seed), c1 = c0 + 1, c2 = c0 + 2, c3 = c0 + 3, c4 = c0 + 4, c5 = c0 + 5
+        var c6 = c0 + 6, c7 = c0 + 7, c8 = c0 + 8, c9 = c0 + 9, c10 = c0 + 10, c11 = c0 + 11
+        var d0 = c0 - 1, d1 = c0 - 2, d2 = c0 - 3, d3 = c0 - 4, d4 = c0 - 5, d5 = c0 - 6
+        var d6 = c0 - 7, d7 = c0 - 8, d8 = c0 - 9, d9 = c0 - 10, d10 = c0 - 11, d11 = c0 - 12
+        for _ in 0..<iterations {
+            c0 = fusedMultiplyAdd(c0, a, b); c1 = fusedMultiplyAdd(c1, a, b); c2 = fusedMultiplyAdd(c2, a, b)
+            c3 = fusedMultiplyAdd(c3, a, b); c4 = fusedMultiplyAdd(c4, a, b); c5 = fusedMultiplyAdd(c5, a, b)
+            c6 = fusedMultiplyAdd(c6, a, b); c7 = fusedMultiplyAdd(c7, a, b); c8 = fusedMultiplyAdd(c8, a, b)
+            c9 = fusedMultiplyAdd(c9, a, b); c10 = fusedMultiplyAdd(c10, a, b); c11 = fusedMultiplyAdd(c11, a, b)
+            d0 = fusedMultiplyAdd(d0, a, b); d1 = fusedMultiplyAdd(d1, a, b); d2 = fusedMultiplyAdd(d2, a, b)
+            d3 = fusedMultiplyAdd(d3, a, b); d4 = fusedMultiplyAdd(d4, a, b); d5 = fusedMultiplyAdd(d5, a, b)
+            d6 = fusedMultiplyAdd(d6, a, b); d7 = fusedMultiplyAdd(d7, a, b); d8 = fusedMultiplyAdd(d8, a, b)
+            d9 = fusedMultiplyAdd(d9, a, b); d10 = fusedMultiplyAdd(d10, a, b); d11 = fusedMultiplyAdd(d11, a, b)
+        }
+        let c = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+        let d = d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11
+        return (c + d).sum()
+    }
+
     private static func gemmCase(m: Int, n: Int, k: Int) -> Case {
         let name = "GEMM \(m)x\(n)x\(k)"
         return (name, 2.0 * Double(m * n * k), { threads in
@@ -97,6 +132,7 @@ public enum KernelMicroBenchmark {
         let dw2 = Convolution2DDescriptor(inputChannels: 96, outputChannels: 96, groups: 96, kernelHeight: 3, kernelWidth: 3,
                                           strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
+            peakCase(),
             gemmCase(m: 512, n: 512, k: 512),
             gemmCase(m: 256, n: 128 * 128, k: 576),
             convCase("conv3x3 64->64 256x256 winograd", c3, h: 256, w: 256, algorithm: .winograd),
