@@ -67,17 +67,12 @@ enum Depthwise {
                 let rowBase = buffer + py * pw
                 let evenDst = rowBase + (d.padLeft & 1) * phaseStride + d.padLeft / 2
                 let oddDst = rowBase + ((d.padLeft + 1) & 1) * phaseStride + (d.padLeft + 1) / 2
-                var x = 0
-                while x + 32 <= width {
-                    let v = UnsafeRawPointer(src + x).loadUnaligned(as: SIMD32<Float>.self)
-                    storeVector(v.evenHalf, evenDst + x / 2)
-                    storeVector(v.oddHalf, oddDst + x / 2)
-                    x += 32
+                let pairs = width / 2
+                for i in 0..<pairs {
+                    evenDst[i] = src[2 &* i]
+                    oddDst[i] = src[2 &* i &+ 1]
                 }
-                while x < width {
-                    (x & 1 == 0 ? evenDst : oddDst)[x / 2] = src[x]
-                    x += 1
-                }
+                if width & 1 == 1 { evenDst[pairs] = src[width - 1] }
             } else {
                 var phase = d.padLeft % sw, index = d.padLeft / sw
                 let rowBase = buffer + py * pw

@@ -59,43 +59,62 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         bp += GemmTile.nr
         k -= 1
     }
-    gemmStoreRow(c00, c01, c + 0 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 0)
-    if rows > 1 { gemmStoreRow(c10, c11, c + 1 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 1) }
-    if rows > 2 { gemmStoreRow(c20, c21, c + 2 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 2) }
-    if rows > 3 { gemmStoreRow(c30, c31, c + 3 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 3) }
-    if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 4) }
-    if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 5) }
-    if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 6) }
-    if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, cols: cols, accumulate: accumulate, epilogue: epilogue, row: 7) }
+    if cols == GemmTile.nr {
+        gemmStoreRow(c00, c01, c + 0 * ldc, accumulate: accumulate)
+        if rows > 1 { gemmStoreRow(c10, c11, c + 1 * ldc, accumulate: accumulate) }
+        if rows > 2 { gemmStoreRow(c20, c21, c + 2 * ldc, accumulate: accumulate) }
+        if rows > 3 { gemmStoreRow(c30, c31, c + 3 * ldc, accumulate: accumulate) }
+        if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, accumulate: accumulate) }
+        if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, accumulate: accumulate) }
+        if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, accumulate: accumulate) }
+        if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate) }
+    } else {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: GemmTile.mr * GemmTile.nr) { tile in
+            let t = tile.baseAddress!
+            storeVector(c00, t + 0); storeVector(c01, t + 16)
+            storeVector(c10, t + 32); storeVector(c11, t + 48)
+            storeVector(c20, t + 64); storeVector(c21, t + 80)
+            storeVector(c30, t + 96); storeVector(c31, t + 112)
+            storeVector(c40, t + 128); storeVector(c41, t + 144)
+            storeVector(c50, t + 160); storeVector(c51, t + 176)
+            storeVector(c60, t + 192); storeVector(c61, t + 208)
+            storeVector(c70, t + 224); storeVector(c71, t + 240)
+            gemmStorePartialTile(t, c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+        }
+    }
+    if let epilogue { gemmTileEpilogue(c, ldc: ldc, rows: rows, cols: cols, epilogue) }
 }
 
 @inline(__always)
-func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>,
-                  cols: Int, accumulate: Bool, epilogue: GemmEpilogue?, row: Int) {
+func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
     var x0 = v0, x1 = v1
-    if cols == GemmTile.nr {
-        if accumulate {
-            x0 += loadVector(dst)
-            x1 += loadVector(dst + 16)
-        }
-        if let e = epilogue {
-            if let bias = e.bias {
-                let bv = SIMD16<Float>(repeating: bias[row])
-                x0 += bv
-                x1 += bv
-            }
-            x0 = e.activation.apply(x0)
-            x1 = e.activation.apply(x1)
-        }
-        storeVector(x0, dst)
-        storeVector(x1, dst + 16)
-        return
+    if accumulate {
+        x0 += loadVector(dst)
+        x1 += loadVector(dst + 16)
     }
-    let bias: Float = epilogue?.bias.map { $0[row] } ?? 0
-    for j in 0..<cols {
-        var v = j < 16 ? x0[j] : x1[j - 16]
-        if accumulate { v += dst[j] }
-        if let e = epilogue { v = e.activation.apply(v + bias) }
-        dst[j] = v
+    storeVector(x0, dst)
+    storeVector(x1, dst + 16)
+}
+
+/// Edge tile (fewer than `nr` columns): copies the valid part of the register tile.
+@inline(never)
+func gemmStorePartialTile(_ tile: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                          rows: Int, cols: Int, accumulate: Bool) {
+    for r in 0..<rows {
+        let src = tile + r * GemmTile.nr, dst = c + r * ldc
+        if accumulate {
+            for j in 0..<cols { dst[j] += src[j] }
+        } else {
+            for j in 0..<cols { dst[j] = src[j] }
+        }
+    }
+}
+
+/// Bias and activation over a finished tile, still in L1.
+@inline(never)
+func gemmTileEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, _ e: GemmEpilogue) {
+    for r in 0..<rows {
+        let row = c + r * ldc
+        e.activation.applyRow(row, row, count: cols, bias: e.bias?[r] ?? 0)
     }
 }

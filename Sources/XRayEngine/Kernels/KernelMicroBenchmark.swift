@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Times the convolution kernels on fixed shapes and prints GFLOP/s (2 · multiply-adds per second).
 /// Meant for the CLI's `bench` command; not run by the unit tests.
@@ -7,8 +12,20 @@ public enum KernelMicroBenchmark {
     public struct Result: Sendable {
         public var name: String
         public var threads: Int
+        /// Best wall-clock time of one run.
         public var seconds: Double
         public var gflops: Double
+        /// Best process CPU time of one run divided by the thread count: what the run
+        /// would take on otherwise idle cores (this machine is shared; the scheduler's
+        /// time slices given to other processes are not counted).
+        public var cpuSecondsPerThread: Double
+        public var cpuGflops: Double
+    }
+
+    private static func processCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
     /// Runs every case with each thread count; `repeats` timed runs per case, the best is kept.
@@ -18,14 +35,18 @@ public enum KernelMicroBenchmark {
             for t in threads {
                 let body = make(t)
                 body() // warm-up
-                var best = Double.infinity
+                var best = Double.infinity, bestCPU = Double.infinity
                 for _ in 0..<repeats {
+                    let cpuStart = processCPUTime()
                     let start = DispatchTime.now().uptimeNanoseconds
                     body()
                     let end = DispatchTime.now().uptimeNanoseconds
+                    let cpu = processCPUTime() - cpuStart
                     best = min(best, Double(end - start) * 1e-9)
+                    bestCPU = min(bestCPU, cpu / Double(t))
                 }
-                results.append(Result(name: name, threads: t, seconds: best, gflops: flops / best * 1e-9))
+                results.append(Result(name: name, threads: t, seconds: best, gflops: flops / best * 1e-9,
+                                      cpuSecondsPerThread: bestCPU, cpuGflops: flops / bestCPU * 1e-9))
             }
         }
         return results
@@ -33,10 +54,11 @@ public enum KernelMicroBenchmark {
 
     /// The results as a text table.
     public static func run(threads: [Int] = [1, 2], repeats: Int = 5, filter: String? = nil) -> String {
-        var out = "case".padding(50) + "threads      ms   GFLOP/s\n"
+        var out = "case".padding(44) + "threads  wall ms  GFLOP/s  cpu ms/thread  GFLOP/s(cpu)\n"
         for r in measure(threads: threads, repeats: repeats, filter: filter) {
-            out += r.name.padding(50) + String(r.threads).leftPadding(7)
-                + format(r.seconds * 1e3).leftPadding(8) + format(r.gflops).leftPadding(10) + "\n"
+            out += r.name.padding(44) + String(r.threads).leftPadding(7)
+                + format(r.seconds * 1e3).leftPadding(9) + format(r.gflops).leftPadding(9)
+                + format(r.cpuSecondsPerThread * 1e3).leftPadding(15) + format(r.cpuGflops).leftPadding(14) + "\n"
         }
         return out
     }
@@ -48,22 +70,30 @@ public enum KernelMicroBenchmark {
 
     private typealias Case = (String, Double, (Int) -> () -> Void)
 
-    private static func filled(_ count: Int, seed: UInt32) -> UnsafeMutablePointer<Float> {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        var s = seed | 1
-        for i in 0..<count {
-            s ^= s << 13; s ^= s >> 17; s ^= s << 5
-            p[i] = Float(s % 2001) / 1000 - 1
+    /// Benchmark buffers, freed when the case's closure is released.
+    private final class Buffers {
+        private var pointers: [UnsafeMutablePointer<Float>] = []
+        func make(_ count: Int, seed: UInt32 = 0) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            var s = seed | 1
+            for i in 0..<count {
+                s ^= s << 13; s ^= s >> 17; s ^= s << 5
+                p[i] = Float(s % 2001) / 1000 - 1
+            }
+            pointers.append(p)
+            return p
         }
-        return p
+        deinit { for p in pointers { p.deallocate() } }
     }
 
     /// Register-only FMA throughput: 24 independent accumulator chains, no memory traffic.
     private static func peakCase() -> Case {
         let iterations = 2_000_000
         return ("FMA peak (registers only)", Double(iterations) * 24 * 16 * 2, { threads in
-            let sink = UnsafeMutablePointer<Float>.allocate(capacity: 16 * threads)
+            let buffers = Buffers()
+            let sink = buffers.make(16 * threads)
             return {
+                _ = buffers
                 ParallelFor.run(count: threads, threads: threads) { task, _ in
                     sink[task * 16] = peakLoop(iterations: iterations / threads, seed: Float(task))
                 }
@@ -96,11 +126,14 @@ public enum KernelMicroBenchmark {
     private static func gemmCase(m: Int, n: Int, k: Int) -> Case {
         let name = "GEMM \(m)x\(n)x\(k)"
         return (name, 2.0 * Double(m * n * k), { threads in
-            let a = filled(m * k, seed: 1), b = filled(k * n, seed: 2)
-            let c = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+            let buffers = Buffers()
+            let a = buffers.make(m * k, seed: 1), b = buffers.make(k * n, seed: 2), c = buffers.make(m * n)
             let gemm = PackedMatrixMultiply(m: m, k: k, a: UnsafeBufferPointer(start: a, count: m * k))
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: gemm.scratchCount(n: n, threads: threads))
-            return { gemm.run(b: b, n: n, c: c, scratch: scratch, threads: threads) }
+            let scratch = buffers.make(gemm.scratchCount(n: n, threads: threads))
+            return {
+                _ = buffers
+                gemm.run(b: b, n: n, c: c, scratch: scratch, threads: threads)
+            }
         })
     }
 
@@ -109,16 +142,18 @@ public enum KernelMicroBenchmark {
         let (oh, ow) = d.outputSize(inputHeight: h, inputWidth: w)
         let macs = Double(d.outputChannels * oh * ow * (d.inputChannels / d.groups) * d.kernelHeight * d.kernelWidth)
         return (name, 2 * macs, { threads in
-            let input = filled(d.inputChannels * h * w, seed: 3)
-            let weights = filled(d.weightCount, seed: 4)
-            let bias = filled(d.outputChannels, seed: 5)
+            let buffers = Buffers()
+            let input = buffers.make(d.inputChannels * h * w, seed: 3)
+            let weights = buffers.make(d.weightCount, seed: 4)
+            let bias = buffers.make(d.outputChannels, seed: 5)
             let conv = PackedConvolution2D(descriptor: d, weights: UnsafeBufferPointer(start: weights, count: d.weightCount),
                                            bias: UnsafeBufferPointer(start: bias, count: d.outputChannels),
                                            activation: .relu, algorithm: algorithm)
-            let output = UnsafeMutablePointer<Float>.allocate(capacity: d.outputChannels * oh * ow)
-            let scratch = UnsafeMutablePointer<Float>.allocate(
-                capacity: conv.scratchCount(inputHeight: h, inputWidth: w, threads: threads))
-            return { conv.run(input: input, batch: 1, inputHeight: h, inputWidth: w, output: output,
+            let output = buffers.make(d.outputChannels * oh * ow)
+            let scratch = buffers.make(conv.scratchCount(inputHeight: h, inputWidth: w, threads: threads))
+            return {
+                _ = buffers
+                conv.run(input: input, batch: 1, inputHeight: h, inputWidth: w, output: output,
                               scratch: scratch, threads: threads) }
         })
     }

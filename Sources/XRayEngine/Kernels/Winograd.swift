@@ -61,7 +61,7 @@ enum Winograd43 {
             tilesH = (outputHeight + 3) / 4
             tilesW = (outputWidth + 3) / 4
             // V and M of one block stay within ~640 KB of L2.
-            let fit = 160 * 1024 / (36 * (cin + cout))
+            let fit = 320 * 1024 / (36 * (cin + cout))
             tileBlock = min(max(32, fit / 32 * 32), 256)
         }
     }
@@ -110,6 +110,40 @@ enum Winograd43 {
         return (y0, y1, y2, y3)
     }
 
+    /// De-interleaves input row `iy` by x mod 4: `q[phase * qw + i] = row[base + 4 i + phase]`
+    /// for `i < count` (zero outside the image); 64 floats at a time in the interior.
+    @inline(__always)
+    static func deinterleaveRow(channel: UnsafePointer<Float>, iy: Int, height: Int, width: Int,
+                                base: Int, count: Int, q: UnsafeMutablePointer<Float>, qw: Int) {
+        if iy < 0 || iy >= height {
+            for phase in 0..<4 {
+                var i = 0
+                while i < count { storeVector(SIMD16(), q + phase * qw + i); i += 16 }
+            }
+            return
+        }
+        let row = channel + iy * width
+        let q0 = q, q1 = q + qw, q2 = q + 2 * qw, q3 = q + 3 * qw
+        // Interior: i with 0 <= base + 4i and base + 4i + 3 < width (a stride-4 interleave
+        // group the loop vectoriser turns into wide loads and shuffles).
+        let lo = min(count, max(0, (3 - base) / 4))
+        let hi = max(lo, min(count, width - 4 - base >= 0 ? (width - 4 - base) / 4 + 1 : 0))
+        @inline(__always) func edge(_ i: Int) {
+            let start = base &+ 4 &* i
+            for phase in 0..<4 {
+                let ix = start &+ phase
+                q[phase &* qw &+ i] = ix >= 0 && ix < width ? row[ix] : 0
+            }
+        }
+        for i in 0..<lo { edge(i) }
+        let src = row + base
+        for i in lo..<hi {
+            let p = src + 4 &* i
+            q0[i] = p[0]; q1[i] = p[1]; q2[i] = p[2]; q3[i] = p[3]
+        }
+        for i in hi..<count { edge(i) }
+    }
+
     @inline(__always)
     static func block(_ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int,
                       packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
@@ -132,20 +166,8 @@ enum Winograd43 {
                 let count = txe - txs + 2
                 // Q[r][phase][i] = input[4 ty + r - pt][4 (txs + i) + phase - pl]
                 for r in 0..<6 {
-                    let iy = ty * 4 + r - d.padTop
-                    for phase in 0..<4 {
-                        let dst = q + (r * 4 + phase) * qw
-                        if iy < 0 || iy >= height {
-                            for i in 0..<count { dst[i] = 0 }
-                            continue
-                        }
-                        let row = channel + iy * width
-                        var ix = txs * 4 + phase - d.padLeft
-                        for i in 0..<count {
-                            dst[i] = ix >= 0 && ix < width ? row[ix] : 0
-                            ix += 4
-                        }
-                    }
+                    deinterleaveRow(channel: channel, iy: ty * 4 + r - d.padTop, height: height, width: width,
+                                    base: txs * 4 - d.padLeft, count: count, q: q + r * 4 * qw, qw: qw)
                 }
                 var x0 = 0
                 while x0 < txe - txs {
