@@ -19,18 +19,23 @@ struct Im2colPacker: GemmBPacker {
             let j0 = n0 + q * nr
             let width = min(nr, nc - q * nr)
             let panel = dst + q * kc * nr
+            let oyStart = j0 / outputWidth
+            let oxStart = j0 - oyStart * outputWidth
+            // (c, ky, kx) of row k0, then stepped without divisions.
+            var c = k0 / taps
+            var ky = (k0 - c * taps) / kernelWidth
+            var kx = k0 - c * taps - ky * kernelWidth
             for kk in 0..<kc {
-                let kIndex = k0 + kk
-                let c = kIndex / taps
-                let tap = kIndex - c * taps
-                let ky = tap / kernelWidth
-                let kx = tap - ky * kernelWidth
+                defer {
+                    kx += 1
+                    if kx == kernelWidth { kx = 0; ky += 1; if ky == kernelHeight { ky = 0; c += 1 } }
+                }
                 let channel = input + c * height * self.width
                 let yOffset = ky * dilationHeight - padTop
                 let xOffset = kx * dilationWidth - padLeft
                 let d = panel + kk * nr
-                var oy = j0 / outputWidth
-                var ox = j0 - oy * outputWidth
+                var oy = oyStart
+                var ox = oxStart
                 var j = 0
                 while j < width {
                     let run = min(width - j, outputWidth - ox)
