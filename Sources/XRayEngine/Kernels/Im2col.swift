@@ -14,56 +14,58 @@ struct Im2colPacker: GemmBPacker {
     func pack(k0: Int, kc: Int, n0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
         let nr = GemmTile.nr
         let taps = kernelHeight * kernelWidth
-        var q = 0
-        while q * nr < nc {
-            let j0 = n0 + q * nr
-            let width = min(nr, nc - q * nr)
-            let panel = dst + q * kc * nr
-            let oyStart = j0 / outputWidth
-            let oxStart = j0 - oyStart * outputWidth
-            // (c, ky, kx) of row k0, then stepped without divisions.
-            var c = k0 / taps
-            var ky = (k0 - c * taps) / kernelWidth
-            var kx = k0 - c * taps - ky * kernelWidth
-            for kk in 0..<kc {
-                defer {
-                    kx += 1
-                    if kx == kernelWidth { kx = 0; ky += 1; if ky == kernelHeight { ky = 0; c += 1 } }
-                }
-                let channel = input + c * height * self.width
-                let yOffset = ky * dilationHeight - padTop
-                let xOffset = kx * dilationWidth - padLeft
-                let d = panel + kk * nr
-                var oy = oyStart
-                var ox = oxStart
+        let oyStart = n0 / outputWidth
+        let oxStart = n0 - oyStart * outputWidth
+        // (c, ky, kx) of row k0, then stepped without divisions. Rows outer, panels inner:
+        // each row of the block reads one contiguous stretch of the input.
+        var c = k0 / taps
+        var ky = (k0 - c * taps) / kernelWidth
+        var kx = k0 - c * taps - ky * kernelWidth
+        for kk in 0..<kc {
+            defer {
+                kx += 1
+                if kx == kernelWidth { kx = 0; ky += 1; if ky == kernelHeight { ky = 0; c += 1 } }
+            }
+            let channel = input + c * height * self.width
+            let yOffset = ky * dilationHeight - padTop
+            let xOffset = kx * dilationWidth - padLeft
+            var oy = oyStart
+            var ox = oxStart
+            var q = 0
+            while q * nr < nc {
+                let width = min(nr, nc - q * nr)
+                let d = dst + q * kc * nr + kk * nr
                 var j = 0
                 while j < width {
-                    let run = min(width - j, outputWidth - ox)
-                    let iy = oy * strideHeight + yOffset
+                    let run = min(width &- j, outputWidth &- ox)
+                    let iy = oy &* strideHeight &+ yOffset
+                    let dj = d + j
                     if iy < 0 || iy >= height {
-                        for t in 0..<run { d[j + t] = 0 }
+                        for t in 0..<run { dj[t] = 0 }
                     } else {
-                        let row = channel + iy * self.width
+                        let row = channel + iy &* self.width
                         // ix = (ox + t) * sw + xOffset must lie in [0, width)
                         var lo = 0
-                        while lo < run && (ox + lo) * strideWidth + xOffset < 0 { d[j + lo] = 0; lo += 1 }
+                        while lo < run && (ox &+ lo) &* strideWidth &+ xOffset < 0 { dj[lo] = 0; lo &+= 1 }
                         var hi = run
-                        while hi > lo && (ox + hi - 1) * strideWidth + xOffset >= self.width { hi -= 1; d[j + hi] = 0 }
+                        while hi > lo && (ox &+ hi &- 1) &* strideWidth &+ xOffset >= self.width { hi &-= 1; dj[hi] = 0 }
                         if strideWidth == 1 {
-                            let src = row + ox + xOffset
-                            for t in lo..<hi { d[j + t] = src[t] }
+                            let src = row + (ox &+ xOffset)
+                            var t = lo
+                            while t &+ 16 <= hi { storeVector(loadVector(src + t), dj + t); t &+= 16 }
+                            while t < hi { dj[t] = src[t]; t &+= 1 }
                         } else {
-                            var ix = (ox + lo) * strideWidth + xOffset
-                            for t in lo..<hi { d[j + t] = row[ix]; ix += strideWidth }
+                            var ix = (ox &+ lo) &* strideWidth &+ xOffset
+                            for t in lo..<hi { dj[t] = row[ix]; ix &+= strideWidth }
                         }
                     }
-                    j += run
-                    ox += run
-                    if ox == outputWidth { ox = 0; oy += 1 }
+                    j &+= run
+                    ox &+= run
+                    if ox == outputWidth { ox = 0; oy &+= 1 }
                 }
                 for t in width..<nr { d[t] = 0 }
+                q += 1
             }
-            q += 1
         }
     }
 }
