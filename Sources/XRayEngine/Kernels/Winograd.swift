@@ -48,11 +48,15 @@ enum Winograd43 {
         var tiles: Int { tilesH * tilesW }
         var blocks: Int { (tiles + tileBlock - 1) / tileBlock }
         /// Floats of one ξ of V (packed B `cin × tileBlock`).
-        var vStride: Int { (tileBlock + 31) / 32 * 32 * cin }
+        /// The 36 slices are offset by one extra cache line each, so that the 36
+        /// streams of a transform do not all map to the same L1 set (4 KiB aliasing).
+        var vStride: Int { (tileBlock + 31) / 32 * 32 * cin + 16 }
+        /// Floats of one ξ of M (`cout × ldm`, plus one cache line, as `vStride`).
+        var mStride: Int { cout * ldm + 16 }
         /// Row stride of M (room for a 16-wide read from any tile).
         var ldm: Int { (tileBlock + 31) / 32 * 32 + 16 }
         var qWidth: Int { (min(tilesW, tileBlock) + 2 + 15) / 16 * 16 + 16 }
-        var scratchPerThread: Int { 36 * vStride + 36 * cout * ldm + 24 * qWidth + 16 * 16 }
+        var scratchPerThread: Int { 36 * vStride + 36 * mStride + 24 * qWidth + 16 * 16 }
 
         init(_ d: Convolution2DDescriptor, height: Int, width: Int) {
             cin = d.inputChannels
@@ -144,6 +148,18 @@ enum Winograd43 {
         for i in hi..<count { edge(i) }
     }
 
+    /// `dst[4 j + r] = src[16 r + j]` for `j < 16`, `r < 4` (a factor-4 interleaved store group).
+    @inline(__always)
+    static func interleave4x16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
+        let a = loadVector(src), b = loadVector(src + 16), c = loadVector(src + 32), d = loadVector(src + 48)
+        var j = 0
+        while j < 16 {
+            let o = dst + 4 &* j
+            o[0] = a[j]; o[1] = b[j]; o[2] = c[j]; o[3] = d[j]
+            j &+= 1
+        }
+    }
+
     @inline(__always)
     static func block(_ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int,
                       packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
@@ -151,7 +167,7 @@ enum Winograd43 {
                       output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let v = scratch
         let m = v + 36 * g.vStride
-        let q = m + 36 * g.cout * g.ldm
+        let q = m + 36 * g.mStride
         let tmp = q + 24 * g.qWidth
         let qw = g.qWidth
         let cin = g.cin, cout = g.cout
@@ -217,12 +233,12 @@ enum Winograd43 {
         for xi in 0..<36 {
             Gemm.macroKernel(m: cout, panels: 0..<GemmPacking.panelCount(cout), aPanels: packedWeights + xi * uStride,
                              kTotal: cin, kOffset: 0, b: v + xi * vStride, kc: cin, nc: tiles,
-                             c: m + xi * cout * g.ldm, ldc: g.ldm, accumulate: false, epilogue: nil)
+                             c: m + xi * g.mStride, ldc: g.ldm, accumulate: false, epilogue: nil)
         }
 
         // 3. Output transform.
         let oh = g.outputHeight, ow = g.outputWidth
-        let mStride = cout * g.ldm
+        let mStride = g.mStride
         for co in 0..<cout {
             let b = SIMD16<Float>(repeating: bias[co])
             let out = output + co * oh * ow
@@ -257,11 +273,13 @@ enum Winograd43 {
                         let oy = ty * 4 + i
                         if oy >= oh { break }
                         let orow = out + oy * ow + oxBase
-                        let src = tmp + i * 64
-                        if fullWidth {
+                        let src = UnsafePointer(tmp + i * 64)
+                        if fullWidth && n == 16 {
+                            interleave4x16(src, orow)
+                        } else if fullWidth {
                             for j in 0..<n {
-                                orow[4 * j] = src[j]; orow[4 * j + 1] = src[16 + j]
-                                orow[4 * j + 2] = src[32 + j]; orow[4 * j + 3] = src[48 + j]
+                                orow[4 &* j] = src[j]; orow[4 &* j &+ 1] = src[16 &+ j]
+                                orow[4 &* j &+ 2] = src[32 &+ j]; orow[4 &* j &+ 3] = src[48 &+ j]
                             }
                         } else {
                             for j in 0..<n {
