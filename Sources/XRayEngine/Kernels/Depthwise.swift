@@ -49,11 +49,27 @@ enum Depthwise {
         let sw = d.strideWidth
         let pw = g.phaseWidth
         let phaseStride = g.paddedHeight * pw
-        // Zero-padded, stride-de-interleaved copy of the channel.
-        let total = sw * phaseStride
-        var i = 0
-        while i + 16 <= total { storeVector(SIMD16(), buffer + i); i += 16 }
-        while i < total { buffer[i] = 0; i += 1 }
+        // Zero-padded, stride-de-interleaved copy of the channel: only what the copy
+        // below does not overwrite is zeroed (pad rows; each row's head and tail).
+        @inline(__always) func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+            var i = 0
+            while i &+ 16 <= count { storeVector(SIMD16(), p + i); i &+= 16 }
+            while i < count { p[i] = 0; i &+= 1 }
+        }
+        for phase in 0..<sw {
+            let base = buffer + phase * phaseStride
+            zero(base, d.padTop * pw)
+            zero(base + (d.padTop + height) * pw, (g.paddedHeight - d.padTop - height) * pw)
+            // Columns idx of this phase hold padded x = idx * sw + phase; the image covers
+            // [padLeft, padLeft + width).
+            let lo = max(0, (d.padLeft - phase + sw - 1) / sw)
+            let hi = min(pw, max(lo, (d.padLeft + width - phase + sw - 1) / sw))
+            for y in 0..<height {
+                let row = base + (d.padTop + y) * pw
+                zero(row, lo)
+                zero(row + hi, pw - hi)
+            }
+        }
         for y in 0..<height {
             let src = input + y * width
             let py = y + d.padTop
