@@ -64,17 +64,19 @@ enum Gemm {
         }
     }
 
-    /// Splits `n` columns into column chunks (multiples of `nr`) so that
-    /// `outer * chunks` tasks keep `threads` workers busy.
+    /// Splits `n` columns into column chunks (multiples of `nr`, at most `nc`) so that
+    /// `outer * chunks` tasks give `threads` workers about two tasks each, while a chunk
+    /// keeps at least 256 columns (so each sweep over the packed A reuses it across 8
+    /// B panels) unless that would leave a worker idle.
     static func columnChunk(n: Int, outer: Int, threads: Int) -> Int {
         let nr = GemmTile.nr
-        var chunk = nc
-        if threads > 1 {
-            let wanted = (threads * 4 + outer - 1) / outer
-            let even = (n + wanted - 1) / wanted
-            chunk = min(chunk, max(nr, (even + nr - 1) / nr * nr))
-        }
-        return chunk
+        guard threads > 1 else { return nc }
+        func roundUp(_ x: Int) -> Int { (x + nr - 1) / nr * nr }
+        let wanted = (threads * 2 + outer - 1) / outer
+        let perWorker = (threads + outer - 1) / outer
+        let floor = min(256, roundUp((n + perWorker - 1) / perWorker))
+        let chunk = max(roundUp((n + wanted - 1) / wanted), floor)
+        return min(nc, max(nr, chunk))
     }
 }
 
