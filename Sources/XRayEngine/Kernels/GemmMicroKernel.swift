@@ -1,0 +1,120 @@
+/// Register tile of the GEMM micro-kernel: `mr` rows of A (weights) by `nr` columns of B.
+///
+/// 8 × 32 keeps 16 `SIMD16<Float>` accumulators, 2 B vectors and one broadcast in
+/// the 32 AVX-512 registers.
+enum GemmTile {
+    static let mr = 8
+    static let nr = 32
+}
+
+/// What the last K block of a tile does to its accumulators before storing:
+/// add the row's bias, then the activation.
+struct GemmEpilogue: @unchecked Sendable {
+    var bias: UnsafePointer<Float>?
+    var activation: FusedActivation
+    static let none = GemmEpilogue(bias: nil, activation: .none)
+}
+
+/// `C[rows × cols] (+)= A_panel[kc × mr]ᵀ · B_panel[kc × nr]`.
+///
+/// - a: `kc × mr` floats, k-major (one packed A panel slice).
+/// - b: `kc × nr` floats, k-major (one packed B panel).
+/// - accumulate: add to what C holds (later K blocks); otherwise overwrite.
+/// - epilogue: applied when non-nil (last K block); `bias` is indexed from this tile's first row.
+@inline(__always)
+func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                     accumulate: Bool, epilogue: GemmEpilogue?) {
+    var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
+    var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
+    var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
+    var c30 = SIMD16<Float>(), c31 = SIMD16<Float>()
+    var c40 = SIMD16<Float>(), c41 = SIMD16<Float>()
+    var c50 = SIMD16<Float>(), c51 = SIMD16<Float>()
+    var c60 = SIMD16<Float>(), c61 = SIMD16<Float>()
+    var c70 = SIMD16<Float>(), c71 = SIMD16<Float>()
+    var ap = a
+    var bp = b
+    var k = kc
+    while k > 0 {
+        let b0 = loadVector(bp)
+        let b1 = loadVector(bp + 16)
+        let a0 = SIMD16<Float>(repeating: ap[0])
+        c00 = fusedMultiplyAdd(a0, b0, c00); c01 = fusedMultiplyAdd(a0, b1, c01)
+        let a1 = SIMD16<Float>(repeating: ap[1])
+        c10 = fusedMultiplyAdd(a1, b0, c10); c11 = fusedMultiplyAdd(a1, b1, c11)
+        let a2 = SIMD16<Float>(repeating: ap[2])
+        c20 = fusedMultiplyAdd(a2, b0, c20); c21 = fusedMultiplyAdd(a2, b1, c21)
+        let a3 = SIMD16<Float>(repeating: ap[3])
+        c30 = fusedMultiplyAdd(a3, b0, c30); c31 = fusedMultiplyAdd(a3, b1, c31)
+        let a4 = SIMD16<Float>(repeating: ap[4])
+        c40 = fusedMultiplyAdd(a4, b0, c40); c41 = fusedMultiplyAdd(a4, b1, c41)
+        let a5 = SIMD16<Float>(repeating: ap[5])
+        c50 = fusedMultiplyAdd(a5, b0, c50); c51 = fusedMultiplyAdd(a5, b1, c51)
+        let a6 = SIMD16<Float>(repeating: ap[6])
+        c60 = fusedMultiplyAdd(a6, b0, c60); c61 = fusedMultiplyAdd(a6, b1, c61)
+        let a7 = SIMD16<Float>(repeating: ap[7])
+        c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
+        ap += GemmTile.mr
+        bp += GemmTile.nr
+        k -= 1
+    }
+    if cols == GemmTile.nr {
+        gemmStoreRow(c00, c01, c + 0 * ldc, accumulate: accumulate)
+        if rows > 1 { gemmStoreRow(c10, c11, c + 1 * ldc, accumulate: accumulate) }
+        if rows > 2 { gemmStoreRow(c20, c21, c + 2 * ldc, accumulate: accumulate) }
+        if rows > 3 { gemmStoreRow(c30, c31, c + 3 * ldc, accumulate: accumulate) }
+        if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, accumulate: accumulate) }
+        if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, accumulate: accumulate) }
+        if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, accumulate: accumulate) }
+        if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate) }
+    } else {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: GemmTile.mr * GemmTile.nr) { tile in
+            let t = tile.baseAddress!
+            storeVector(c00, t + 0); storeVector(c01, t + 16)
+            storeVector(c10, t + 32); storeVector(c11, t + 48)
+            storeVector(c20, t + 64); storeVector(c21, t + 80)
+            storeVector(c30, t + 96); storeVector(c31, t + 112)
+            storeVector(c40, t + 128); storeVector(c41, t + 144)
+            storeVector(c50, t + 160); storeVector(c51, t + 176)
+            storeVector(c60, t + 192); storeVector(c61, t + 208)
+            storeVector(c70, t + 224); storeVector(c71, t + 240)
+            gemmStorePartialTile(t, c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
+        }
+    }
+    if let epilogue { gemmTileEpilogue(c, ldc: ldc, rows: rows, cols: cols, epilogue) }
+}
+
+@inline(__always)
+func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    var x0 = v0, x1 = v1
+    if accumulate {
+        x0 += loadVector(dst)
+        x1 += loadVector(dst + 16)
+    }
+    storeVector(x0, dst)
+    storeVector(x1, dst + 16)
+}
+
+/// Edge tile (fewer than `nr` columns): copies the valid part of the register tile.
+@inline(never)
+func gemmStorePartialTile(_ tile: UnsafeMutablePointer<Float>, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+                          rows: Int, cols: Int, accumulate: Bool) {
+    for r in 0..<rows {
+        let src = tile + r * GemmTile.nr, dst = c + r * ldc
+        if accumulate {
+            for j in 0..<cols { dst[j] += src[j] }
+        } else {
+            for j in 0..<cols { dst[j] = src[j] }
+        }
+    }
+}
+
+/// Bias and activation over a finished tile, still in L1.
+@inline(never)
+func gemmTileEpilogue(_ c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, _ e: GemmEpilogue) {
+    for r in 0..<rows {
+        let row = c + r * ldc
+        e.activation.applyRow(row, row, count: cols, bias: e.bias?[r] ?? 0)
+    }
+}

@@ -1,0 +1,185 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Times the convolution kernels on fixed shapes and prints GFLOP/s (2 · multiply-adds per second).
+/// Meant for the CLI's `bench` command; not run by the unit tests.
+public enum KernelMicroBenchmark {
+    /// One measured case.
+    public struct Result: Sendable {
+        public var name: String
+        public var threads: Int
+        /// Best wall-clock time of one run.
+        public var seconds: Double
+        public var gflops: Double
+        /// Best process CPU time of one run divided by the thread count: what the run
+        /// would take on otherwise idle cores (this machine is shared; the scheduler's
+        /// time slices given to other processes are not counted).
+        public var cpuSecondsPerThread: Double
+        public var cpuGflops: Double
+    }
+
+    private static func processCPUTime() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+
+    /// Runs every case with each thread count; `repeats` timed runs per case, the best is kept.
+    public static func measure(threads: [Int] = [1, 2], repeats: Int = 5, filter: String? = nil) -> [Result] {
+        var results: [Result] = []
+        for (name, flops, make) in cases() where filter.map({ name.contains($0) }) ?? true {
+            for t in threads {
+                let body = make(t)
+                body() // warm-up
+                var best = Double.infinity, bestCPU = Double.infinity
+                for _ in 0..<repeats {
+                    let cpuStart = processCPUTime()
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    body()
+                    let end = DispatchTime.now().uptimeNanoseconds
+                    let cpu = processCPUTime() - cpuStart
+                    best = min(best, Double(end - start) * 1e-9)
+                    bestCPU = min(bestCPU, cpu / Double(t))
+                }
+                results.append(Result(name: name, threads: t, seconds: best, gflops: flops / best * 1e-9,
+                                      cpuSecondsPerThread: bestCPU, cpuGflops: flops / bestCPU * 1e-9))
+            }
+        }
+        return results
+    }
+
+    /// The results as a text table.
+    public static func run(threads: [Int] = [1, 2], repeats: Int = 5, filter: String? = nil) -> String {
+        var out = "case".padding(44) + "threads  wall ms  GFLOP/s  cpu ms/thread  GFLOP/s(cpu)\n"
+        for r in measure(threads: threads, repeats: repeats, filter: filter) {
+            out += r.name.padding(44) + String(r.threads).leftPadding(7)
+                + format(r.seconds * 1e3).leftPadding(9) + format(r.gflops).leftPadding(9)
+                + format(r.cpuSecondsPerThread * 1e3).leftPadding(15) + format(r.cpuGflops).leftPadding(14) + "\n"
+        }
+        return out
+    }
+
+    private static func format(_ x: Double) -> String {
+        let v = (x * 10).rounded() / 10
+        return String(v)
+    }
+
+    private typealias Case = (String, Double, (Int) -> () -> Void)
+
+    /// Benchmark buffers, freed when the case's closure is released.
+    private final class Buffers {
+        private var pointers: [UnsafeMutablePointer<Float>] = []
+        func make(_ count: Int, seed: UInt32 = 0) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+            var s = seed | 1
+            for i in 0..<count {
+                s ^= s << 13; s ^= s >> 17; s ^= s << 5
+                p[i] = Float(s % 2001) / 1000 - 1
+            }
+            pointers.append(p)
+            return p
+        }
+        deinit { for p in pointers { p.deallocate() } }
+    }
+
+    /// Register-only FMA throughput: 24 independent accumulator chains, no memory traffic.
+    private static func peakCase() -> Case {
+        let iterations = 2_000_000
+        return ("FMA peak (registers only)", Double(iterations) * 24 * 16 * 2, { threads in
+            let buffers = Buffers()
+            let sink = buffers.make(16 * threads)
+            return {
+                _ = buffers
+                ParallelFor.run(count: threads, threads: threads) { task, _ in
+                    sink[task * 16] = peakLoop(iterations: iterations / threads, seed: Float(task))
+                }
+            }
+        })
+    }
+
+    @inline(never)
+    private static func peakLoop(iterations: Int, seed: Float) -> Float {
+        let a = SIMD16<Float>(repeating: 0.999_999), b = SIMD16<Float>(repeating: 1e-7)
+        var c0 = SIMD16<Float>(repeating: seed), c1 = c0 + 1, c2 = c0 + 2, c3 = c0 + 3, c4 = c0 + 4, c5 = c0 + 5
+        var c6 = c0 + 6, c7 = c0 + 7, c8 = c0 + 8, c9 = c0 + 9, c10 = c0 + 10, c11 = c0 + 11
+        var d0 = c0 - 1, d1 = c0 - 2, d2 = c0 - 3, d3 = c0 - 4, d4 = c0 - 5, d5 = c0 - 6
+        var d6 = c0 - 7, d7 = c0 - 8, d8 = c0 - 9, d9 = c0 - 10, d10 = c0 - 11, d11 = c0 - 12
+        for _ in 0..<iterations {
+            c0 = fusedMultiplyAdd(c0, a, b); c1 = fusedMultiplyAdd(c1, a, b); c2 = fusedMultiplyAdd(c2, a, b)
+            c3 = fusedMultiplyAdd(c3, a, b); c4 = fusedMultiplyAdd(c4, a, b); c5 = fusedMultiplyAdd(c5, a, b)
+            c6 = fusedMultiplyAdd(c6, a, b); c7 = fusedMultiplyAdd(c7, a, b); c8 = fusedMultiplyAdd(c8, a, b)
+            c9 = fusedMultiplyAdd(c9, a, b); c10 = fusedMultiplyAdd(c10, a, b); c11 = fusedMultiplyAdd(c11, a, b)
+            d0 = fusedMultiplyAdd(d0, a, b); d1 = fusedMultiplyAdd(d1, a, b); d2 = fusedMultiplyAdd(d2, a, b)
+            d3 = fusedMultiplyAdd(d3, a, b); d4 = fusedMultiplyAdd(d4, a, b); d5 = fusedMultiplyAdd(d5, a, b)
+            d6 = fusedMultiplyAdd(d6, a, b); d7 = fusedMultiplyAdd(d7, a, b); d8 = fusedMultiplyAdd(d8, a, b)
+            d9 = fusedMultiplyAdd(d9, a, b); d10 = fusedMultiplyAdd(d10, a, b); d11 = fusedMultiplyAdd(d11, a, b)
+        }
+        let c = c0 + c1 + c2 + c3 + c4 + c5 + c6 + c7 + c8 + c9 + c10 + c11
+        let d = d0 + d1 + d2 + d3 + d4 + d5 + d6 + d7 + d8 + d9 + d10 + d11
+        return (c + d).sum()
+    }
+
+    private static func gemmCase(m: Int, n: Int, k: Int) -> Case {
+        let name = "GEMM \(m)x\(n)x\(k)"
+        return (name, 2.0 * Double(m * n * k), { threads in
+            let buffers = Buffers()
+            let a = buffers.make(m * k, seed: 1), b = buffers.make(k * n, seed: 2), c = buffers.make(m * n)
+            let gemm = PackedMatrixMultiply(m: m, k: k, a: UnsafeBufferPointer(start: a, count: m * k))
+            let scratch = buffers.make(gemm.scratchCount(n: n, threads: threads))
+            return {
+                _ = buffers
+                gemm.run(b: b, n: n, c: c, scratch: scratch, threads: threads)
+            }
+        })
+    }
+
+    private static func convCase(_ name: String, _ d: Convolution2DDescriptor, h: Int, w: Int,
+                                 algorithm: PackedConvolution2D.Algorithm? = nil) -> Case {
+        let (oh, ow) = d.outputSize(inputHeight: h, inputWidth: w)
+        let macs = Double(d.outputChannels * oh * ow * (d.inputChannels / d.groups) * d.kernelHeight * d.kernelWidth)
+        return (name, 2 * macs, { threads in
+            let buffers = Buffers()
+            let input = buffers.make(d.inputChannels * h * w, seed: 3)
+            let weights = buffers.make(d.weightCount, seed: 4)
+            let bias = buffers.make(d.outputChannels, seed: 5)
+            let conv = PackedConvolution2D(descriptor: d, weights: UnsafeBufferPointer(start: weights, count: d.weightCount),
+                                           bias: UnsafeBufferPointer(start: bias, count: d.outputChannels),
+                                           activation: .relu, algorithm: algorithm)
+            let output = buffers.make(d.outputChannels * oh * ow)
+            let scratch = buffers.make(conv.scratchCount(inputHeight: h, inputWidth: w, threads: threads))
+            return {
+                _ = buffers
+                conv.run(input: input, batch: 1, inputHeight: h, inputWidth: w, output: output,
+                              scratch: scratch, threads: threads) }
+        })
+    }
+
+    private static func cases() -> [Case] {
+        let c3 = Convolution2DDescriptor(inputChannels: 64, outputChannels: 64, kernelHeight: 3, kernelWidth: 3,
+                                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let c1 = Convolution2DDescriptor(inputChannels: 128, outputChannels: 128, kernelHeight: 1, kernelWidth: 1)
+        let dw = Convolution2DDescriptor(inputChannels: 96, outputChannels: 96, groups: 96, kernelHeight: 3, kernelWidth: 3,
+                                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let dw2 = Convolution2DDescriptor(inputChannels: 96, outputChannels: 96, groups: 96, kernelHeight: 3, kernelWidth: 3,
+                                          strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        return [
+            peakCase(),
+            gemmCase(m: 512, n: 512, k: 512),
+            gemmCase(m: 256, n: 128 * 128, k: 576),
+            convCase("conv3x3 64->64 256x256 winograd", c3, h: 256, w: 256, algorithm: .winograd),
+            convCase("conv3x3 64->64 256x256 im2col-gemm", c3, h: 256, w: 256, algorithm: .im2colGemm),
+            convCase("conv1x1 128->128 128x128", c1, h: 128, w: 128),
+            convCase("depthwise3x3 s1 96ch 112x112", dw, h: 112, w: 112),
+            convCase("depthwise3x3 s2 96ch 112x112", dw2, h: 112, w: 112),
+        ]
+    }
+}
+
+private extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+    func leftPadding(_ n: Int) -> String { count >= n ? " " + self : String(repeating: " ", count: n - count) + self }
+}

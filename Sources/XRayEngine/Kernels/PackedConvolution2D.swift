@@ -1,0 +1,189 @@
+/// A 2-D convolution over NCHW float32 activations with its weights packed once
+/// for the fastest kernel that fits its geometry. Immutable after `init`; one
+/// instance can serve any number of threads, each with its own scratch.
+///
+/// Algorithms, chosen by `defaultAlgorithm(for:)`:
+/// - `.gemm1x1`: 1×1, stride 1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
+///   read straight from the NCHW input;
+/// - `.winograd`: 3×3, stride 1, dilation 1, one group, at least 4 input channels: F(4×4, 3×3);
+/// - `.depthwise`: `groups == C_in == C_out`, any kernel, stride, dilation and padding;
+/// - `.im2colGemm`: everything else (including first layers with 1–3 input channels),
+///   im2col packed directly into GEMM panels.
+/// Bias and the fused activation are applied in every kernel's epilogue.
+public final class PackedConvolution2D: @unchecked Sendable {
+    public enum Algorithm: Sendable, Hashable {
+        case gemm1x1
+        case winograd
+        case depthwise
+        case im2colGemm
+    }
+
+    public let descriptor: Convolution2DDescriptor
+    public let activation: FusedActivation
+    public let algorithm: Algorithm
+
+    private let packed: UnsafeMutablePointer<Float>
+    private let bias: UnsafeMutablePointer<Float>
+    /// Floats between two groups' packed A matrices (GEMM paths).
+    private let groupStride: Int
+
+    /// The algorithm `init` picks for `descriptor`.
+    public static func defaultAlgorithm(for d: Convolution2DDescriptor) -> Algorithm {
+        let unitStride = d.strideHeight == 1 && d.strideWidth == 1
+        let noPad = d.padTop == 0 && d.padLeft == 0 && d.padBottom == 0 && d.padRight == 0
+        if d.isDepthwise { return .depthwise }
+        if d.kernelHeight == 1 && d.kernelWidth == 1 && unitStride && noPad { return .gemm1x1 }
+        if winogradApplies(d) && d.inputChannels >= 4 { return .winograd }
+        return .im2colGemm
+    }
+
+    private static func winogradApplies(_ d: Convolution2DDescriptor) -> Bool {
+        d.kernelHeight == 3 && d.kernelWidth == 3 && d.strideHeight == 1 && d.strideWidth == 1
+            && d.dilationHeight == 1 && d.dilationWidth == 1 && d.groups == 1
+    }
+
+    /// Whether `algorithm` can run `descriptor`.
+    public static func supports(_ algorithm: Algorithm, _ d: Convolution2DDescriptor) -> Bool {
+        switch algorithm {
+        case .im2colGemm: return true
+        case .depthwise: return d.isDepthwise
+        case .winograd: return winogradApplies(d)
+        case .gemm1x1:
+            return d.kernelHeight == 1 && d.kernelWidth == 1 && d.strideHeight == 1 && d.strideWidth == 1
+                && d.padTop == 0 && d.padLeft == 0 && d.padBottom == 0 && d.padRight == 0
+        }
+    }
+
+    /// - weights: OIHW, `descriptor.weightCount` floats.
+    /// - bias: `outputChannels` floats, or nil for none.
+    public convenience init(descriptor: Convolution2DDescriptor, weights: UnsafeBufferPointer<Float>,
+                            bias: UnsafeBufferPointer<Float>?, activation: FusedActivation) {
+        self.init(descriptor: descriptor, weights: weights, bias: bias, activation: activation, algorithm: nil)
+    }
+
+    /// As the other initialiser, forcing `algorithm` (which must be `supports`ed) when non-nil.
+    public init(descriptor d: Convolution2DDescriptor, weights: UnsafeBufferPointer<Float>,
+                bias: UnsafeBufferPointer<Float>?, activation: FusedActivation, algorithm: Algorithm?) {
+        precondition(d.groups >= 1 && d.inputChannels % d.groups == 0 && d.outputChannels % d.groups == 0,
+                     "channels must divide into groups")
+        precondition(weights.count >= d.weightCount, "need \(d.weightCount) weights (OIHW)")
+        let algorithm = algorithm ?? Self.defaultAlgorithm(for: d)
+        precondition(Self.supports(algorithm, d), "\(algorithm) cannot run \(d)")
+        descriptor = d
+        self.activation = activation
+        self.algorithm = algorithm
+        self.bias = .allocate(capacity: d.outputChannels)
+        if let bias {
+            precondition(bias.count >= d.outputChannels)
+            self.bias.initialize(from: bias.baseAddress!, count: d.outputChannels)
+        } else {
+            self.bias.initialize(repeating: 0, count: d.outputChannels)
+        }
+        let w = weights.baseAddress!
+        switch algorithm {
+        case .depthwise:
+            groupStride = 0
+            packed = .allocate(capacity: d.weightCount)
+            packed.initialize(from: w, count: d.weightCount)
+        case .winograd:
+            groupStride = 0
+            packed = .allocate(capacity: Winograd43.packedWeightCount(cout: d.outputChannels, cin: d.inputChannels))
+            Winograd43.transformWeights(cout: d.outputChannels, cin: d.inputChannels, weights: w, into: packed)
+        case .gemm1x1, .im2colGemm:
+            let m = d.outputChannels / d.groups
+            let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
+            groupStride = GemmPacking.packedACount(m: m, k: k)
+            packed = .allocate(capacity: groupStride * d.groups)
+            for g in 0..<d.groups {
+                let base = w + g * m * k   // OIHW rows of this group are contiguous
+                GemmPacking.packA(m: m, k: k, into: packed + g * groupStride) { i, kk in base[i * k + kk] }
+            }
+        }
+    }
+
+    deinit {
+        packed.deallocate()
+        bias.deallocate()
+    }
+
+    /// Output spatial size for an input of `inputHeight × inputWidth`.
+    public func outputSize(inputHeight: Int, inputWidth: Int) -> (height: Int, width: Int) {
+        descriptor.outputSize(inputHeight: inputHeight, inputWidth: inputWidth)
+    }
+
+    /// Floats of scratch that `run` needs for this input size with `threads` threads (all threads together).
+    public func scratchCount(inputHeight: Int, inputWidth: Int, threads: Int) -> Int {
+        let d = descriptor
+        let threads = max(1, threads)
+        switch algorithm {
+        case .depthwise:
+            return Depthwise.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread(strideWidth: d.strideWidth) * threads
+        case .winograd:
+            return Winograd43.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
+        case .gemm1x1, .im2colGemm:
+            let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
+            return Gemm.scratchCount(k: k) * threads
+        }
+    }
+
+    /// Convolves `batch` NCHW images of `inputHeight × inputWidth` into `output`
+    /// (`batch × C_out × OH × OW`). `scratch` holds `scratchCount(...)` floats; `output`
+    /// must not overlap `input`.
+    public func run(input: UnsafePointer<Float>, batch: Int, inputHeight: Int, inputWidth: Int,
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let d = descriptor
+        let threads = max(1, threads)
+        switch algorithm {
+        case .depthwise:
+            Depthwise.run(descriptor: d, weights: packed, bias: bias, activation: activation, input: input, batch: batch,
+                          height: inputHeight, width: inputWidth, output: output, scratch: scratch, threads: threads)
+        case .winograd:
+            Winograd43.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
+                           batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
+                           threads: threads)
+        case .gemm1x1, .im2colGemm:
+            runGemm(input: input, batch: batch, height: inputHeight, width: inputWidth, output: output,
+                    scratch: scratch, threads: threads)
+        }
+    }
+
+    private func runGemm(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                         output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let d = descriptor
+        let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
+        let n = oh * ow
+        let groups = d.groups
+        let cinG = d.inputChannels / groups, coutG = d.outputChannels / groups
+        let k = cinG * d.kernelHeight * d.kernelWidth
+        let chunk = Gemm.columnChunk(n: n, outer: batch * groups, threads: threads)
+        let chunks = (n + chunk - 1) / chunk
+        let perThread = Gemm.scratchCount(k: k)
+        let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
+        let activation = self.activation, groupStride = self.groupStride
+        let is1x1 = algorithm == .gemm1x1
+        let panels = 0..<GemmPacking.panelCount(coutG)
+        ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
+            let imageGroup = task / chunks
+            let g = imageGroup % groups, image = imageGroup / groups
+            let n0 = (task % chunks) * chunk, n1 = min(n, n0 + chunk)
+            let src = input + (image * d.inputChannels + g * cinG) * height * width
+            let dst = output + (image * d.outputChannels + g * coutG) * n
+            let epilogue = GemmEpilogue(bias: bias + g * coutG, activation: activation)
+            let a = packed + g * groupStride
+            let s = scratch + worker * perThread
+            if is1x1 {
+                Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a,
+                             packer: MatrixBPacker(b: src, ldb: height * width),
+                             c: dst, ldc: n, epilogue: epilogue, scratch: s)
+            } else {
+                let packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
+                                          kernelHeight: d.kernelHeight, kernelWidth: d.kernelWidth,
+                                          strideHeight: d.strideHeight, strideWidth: d.strideWidth,
+                                          dilationHeight: d.dilationHeight, dilationWidth: d.dilationWidth,
+                                          padTop: d.padTop, padLeft: d.padLeft)
+                Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a, packer: packer,
+                             c: dst, ldc: n, epilogue: epilogue, scratch: s)
+            }
+        }
+    }
+}

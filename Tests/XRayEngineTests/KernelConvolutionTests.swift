@@ -1,0 +1,141 @@
+import XCTest
+import XRayEngine
+
+final class KernelConvolutionTests: XCTestCase {
+    /// The plain 7-loop convolution (NCHW, OIHW), accumulated in Double.
+    static func naiveConvolution(_ d: Convolution2DDescriptor, input: [Float], batch: Int, height: Int, width: Int,
+                                 weights: [Float], bias: [Float]?, activation: FusedActivation) -> [Float] {
+        let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
+        let cinG = d.inputChannels / d.groups, coutG = d.outputChannels / d.groups
+        var out = [Float](repeating: 0, count: batch * d.outputChannels * oh * ow)
+        for n in 0..<batch {
+            for o in 0..<d.outputChannels {
+                let g = o / coutG
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var s = Double(bias?[o] ?? 0)
+                        for c in 0..<cinG {
+                            let ic = g * cinG + c
+                            for ky in 0..<d.kernelHeight {
+                                let iy = oy * d.strideHeight - d.padTop + ky * d.dilationHeight
+                                if iy < 0 || iy >= height { continue }
+                                for kx in 0..<d.kernelWidth {
+                                    let ix = ox * d.strideWidth - d.padLeft + kx * d.dilationWidth
+                                    if ix < 0 || ix >= width { continue }
+                                    let x = input[((n * d.inputChannels + ic) * height + iy) * width + ix]
+                                    let w = weights[((o * cinG + c) * d.kernelHeight + ky) * d.kernelWidth + kx]
+                                    s += Double(x) * Double(w)
+                                }
+                            }
+                        }
+                        out[((n * d.outputChannels + o) * oh + oy) * ow + ox] = referenceActivation(Float(s), activation)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private func check(_ d: Convolution2DDescriptor, height: Int, width: Int, batch: Int = 1,
+                       activation: FusedActivation = .none, bias: Bool = true, threads: Int = 1,
+                       expect: PackedConvolution2D.Algorithm? = nil, force: PackedConvolution2D.Algorithm? = nil,
+                       seed: UInt64 = 1, file: StaticString = #filePath, line: UInt = #line) {
+        var rng = KernelTestRandom(seed: seed)
+        let input = (0..<(batch * d.inputChannels * height * width)).map { _ in rng.uniform() }
+        let weights = (0..<d.weightCount).map { _ in rng.uniform() }
+        let biasValues = (0..<d.outputChannels).map { _ in rng.uniform() }
+        let expected = Self.naiveConvolution(d, input: input, batch: batch, height: height, width: width,
+                                             weights: weights, bias: bias ? biasValues : nil, activation: activation)
+        let conv = weights.withUnsafeBufferPointer { wp in
+            biasValues.withUnsafeBufferPointer { bp in
+                PackedConvolution2D(descriptor: d, weights: wp, bias: bias ? bp : nil, activation: activation, algorithm: force)
+            }
+        }
+        if let expect { XCTAssertEqual(conv.algorithm, expect, "\(d)", file: file, line: line) }
+        var output = [Float](repeating: .nan, count: expected.count)
+        var scratch = [Float](repeating: .nan,
+                              count: conv.scratchCount(inputHeight: height, inputWidth: width, threads: threads))
+        input.withUnsafeBufferPointer { ip in
+            output.withUnsafeMutableBufferPointer { op in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    conv.run(input: ip.baseAddress!, batch: batch, inputHeight: height, inputWidth: width,
+                             output: op.baseAddress!, scratch: sp.baseAddress!, threads: threads)
+                }
+            }
+        }
+        assertClose(output, expected, "\(conv.algorithm) \(d) \(height)x\(width) \(activation)", file: file, line: line)
+    }
+
+    private func desc(_ cin: Int, _ cout: Int, k: Int, kw: Int? = nil, s: Int = 1, sw: Int? = nil, d: Int = 1,
+                      g: Int = 1, pad: Int = 0, pads: (Int, Int, Int, Int)? = nil) -> Convolution2DDescriptor {
+        let p = pads ?? (pad, pad, pad, pad)
+        return Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, groups: g, kernelHeight: k,
+                                       kernelWidth: kw ?? k, strideHeight: s, strideWidth: sw ?? s,
+                                       dilationHeight: d, dilationWidth: d,
+                                       padTop: p.0, padLeft: p.1, padBottom: p.2, padRight: p.3)
+    }
+
+    func testPointwise() {
+        check(desc(16, 24, k: 1), height: 9, width: 7, expect: .gemm1x1)
+        check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, expect: .gemm1x1)
+        check(desc(33, 70, k: 1), height: 13, width: 29, batch: 2, activation: .relu, threads: 2, expect: .gemm1x1)
+        check(desc(8, 12, k: 1, g: 4), height: 6, width: 5, expect: .gemm1x1)
+    }
+
+    func testWinograd() {
+        check(desc(8, 8, k: 3, pad: 1), height: 8, width: 8, expect: .winograd)
+        check(desc(5, 7, k: 3, pad: 1), height: 13, width: 11, expect: .winograd)
+        check(desc(4, 9, k: 3), height: 7, width: 10, expect: .winograd)
+        check(desc(6, 17, k: 3, pads: (0, 2, 1, 0)), height: 5, width: 6, expect: .winograd)
+        check(desc(32, 40, k: 3, pad: 1), height: 37, width: 71, batch: 2, activation: .relu, threads: 2, expect: .winograd)
+        check(desc(64, 64, k: 3, pad: 1), height: 20, width: 23, expect: .winograd)
+        check(desc(4, 4, k: 3, pad: 1), height: 1, width: 1, expect: .winograd)
+    }
+
+    func testDepthwise() {
+        check(desc(7, 7, k: 3, g: 7, pad: 1), height: 11, width: 19, expect: .depthwise)
+        check(desc(5, 5, k: 3, s: 2, g: 5, pad: 1), height: 12, width: 37, expect: .depthwise)
+        check(desc(3, 3, k: 3, s: 2, g: 3, pads: (0, 1, 1, 0)), height: 9, width: 8, expect: .depthwise)
+        check(desc(4, 4, k: 5, g: 4, pad: 2), height: 10, width: 21, activation: .clip(min: 0, max: 6), expect: .depthwise)
+        check(desc(6, 6, k: 3, kw: 2, s: 3, sw: 2, d: 2, g: 6, pads: (2, 1, 0, 3)), height: 17, width: 15,
+              batch: 2, threads: 2, expect: .depthwise)
+        check(desc(16, 16, k: 3, s: 2, g: 16, pad: 1), height: 33, width: 40, activation: .hardSwish, threads: 2)
+    }
+
+    func testGeneralIm2col() {
+        check(desc(6, 8, k: 3, s: 2, pad: 1), height: 11, width: 10, expect: .im2colGemm)
+        check(desc(4, 6, k: 3, d: 2, pad: 2), height: 9, width: 12, expect: .im2colGemm)
+        check(desc(6, 9, k: 3, g: 3, pad: 1), height: 8, width: 7, expect: .im2colGemm)
+        check(desc(5, 4, k: 2, kw: 4, s: 1, sw: 3, pads: (1, 0, 0, 2)), height: 9, width: 13, expect: .im2colGemm)
+        check(desc(8, 16, k: 1, s: 2), height: 10, width: 9, expect: .im2colGemm)
+        check(desc(16, 40, k: 5, s: 2, pad: 2), height: 23, width: 31, batch: 2, activation: .relu, threads: 2)
+        check(desc(64, 8, k: 3, d: 3, pad: 3), height: 12, width: 9, expect: .im2colGemm)
+    }
+
+    func testFirstLayer() {
+        for cin in 1...3 {
+            check(desc(cin, 16, k: 3, pad: 1), height: 19, width: 21, expect: .im2colGemm, seed: UInt64(cin))
+            check(desc(cin, 8, k: 7, s: 2, pad: 3), height: 20, width: 17, activation: .relu, seed: UInt64(cin))
+        }
+    }
+
+    func testEveryActivation() {
+        let activations: [FusedActivation] = [.none, .relu, .leakyRelu(alpha: 0.2), .clip(min: -0.5, max: 0.5),
+                                              .sigmoid, .tanh, .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish]
+        for act in activations {
+            check(desc(8, 10, k: 1), height: 5, width: 7, activation: act)
+            check(desc(8, 10, k: 3, pad: 1), height: 6, width: 9, activation: act)
+            check(desc(8, 8, k: 3, g: 8, pad: 1), height: 6, width: 20, activation: act)
+            check(desc(2, 10, k: 3, s: 2), height: 9, width: 8, activation: act)
+        }
+    }
+
+    func testForcedAlgorithmsAgree() {
+        let d = desc(12, 20, k: 3, pad: 1)
+        for a in [PackedConvolution2D.Algorithm.winograd, .im2colGemm] {
+            check(d, height: 17, width: 18, batch: 2, activation: .relu, threads: 2, force: a)
+        }
+        check(desc(10, 10, k: 3, g: 10, pad: 1), height: 9, width: 9, force: .im2colGemm)
+        check(desc(10, 12, k: 1), height: 9, width: 9, force: .im2colGemm)
+    }
+}
