@@ -9,7 +9,7 @@ struct XRayScreenCommand: AsyncParsableCommand {
         Exit status of `scan`: 0 nothing flagged, 1 at least one scan flagged, 2 at least one \
         scan failed or the command could not run.
         """,
-        subcommands: [
-SynthCommand.self]
+        subcommands: [ScanCommand.self, CalibrateCommand.self, EvalCommand.self, BenchCommand.self,
+                      SynthCommand.self, InfoCommand.self]
     )
 }

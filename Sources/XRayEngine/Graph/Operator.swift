@@ -25,6 +25,9 @@ struct StepContext {
     var outputs: [ValueInfo]
     var outputPointers: [UnsafeMutablePointer<Float>]
     var threads: Int
+    /// Working memory shared by all steps (they run one after another), at least
+    /// `Operator.scratchCount` floats for every step.
+    var scratch: UnsafeMutablePointer<Float>
 
     func input(_ i: Int) -> UnsafePointer<Float> { inputPointers[i]! }
     func shape(_ i: Int) -> [Int] { inputs[i]!.shape }
@@ -48,11 +51,14 @@ protocol Operator: Sendable {
     /// Whether the runtime step reads constant input `index` through a float pointer
     /// (otherwise the session does not materialise it; e.g. Conv weights, packed at load).
     func readsConstantData(at index: Int) -> Bool
+    /// Floats of working memory the runtime step needs (packing, transforms), for `threads` threads.
+    func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int
 }
 
 extension Operator {
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int { 0 }
     func readsConstantData(at index: Int) -> Bool { true }
+    func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int { 0 }
 
     /// Default folding: runs the float runtime step on temporary buffers.
     func fold(_ inputs: [ValueInfo?], outputs: [ValueInfo]) throws -> [HostTensor] {
@@ -89,14 +95,15 @@ func foldByRunning(_ op: any Operator, _ inputs: [ValueInfo?], _ outputs: [Value
         _ = try checkedElementCount(o.shape, what: "folded output of '\(op.node.name)'")
         return Tensor(zeros: o.shape)
     }
+    let scratch = TensorStorage(count: max(op.scratchCount(inputs, threads: 1), 16))
     let ctx = StepContext(inputs: inputs,
                           inputPointers: inTensors.map { $0.map { UnsafePointer($0.storage.pointer) } },
                           outputs: outputs,
                           outputPointers: outTensors.map { $0.storage.pointer },
-                          threads: 1)
+                          threads: 1, scratch: scratch.pointer)
     let step = try op.makeStep(ctx)
     step()
-    return withExtendedLifetime(inTensors) {
+    return withExtendedLifetime((inTensors, scratch)) {
         outTensors.map { HostTensor(floats: $0.toArray(), shape: $0.shape) }
     }
 }

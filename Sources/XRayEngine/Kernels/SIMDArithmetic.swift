@@ -34,20 +34,7 @@ func storeVector(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 extension FusedActivation {
-    /// Applies the activation to one value.
-    @inline(__always)
-    func apply(_ x: Float) -> Float {
-        switch self {
-        case .none: return x
-        case .relu: return x < 0 ? 0 : x
-        case .leakyRelu(let alpha): return x < 0 ? x * alpha : x
-        case .clip(let lo, let hi): return Swift.min(Swift.max(x, lo), hi)
-        case .sigmoid: return 1 / (1 + expf(-x))
-        case .tanh: return tanhf(x)
-        case .hardSigmoid(let alpha, let beta): return Swift.min(Swift.max(alpha * x + beta, 0), 1)
-        case .hardSwish: return x * Swift.min(Swift.max(x / 6 + 0.5, 0), 1)
-        }
-    }
+    // The scalar `apply(_: Float)` lives with the reference ops (Ops/Activation.swift).
 
     /// Applies the activation to sixteen values.
     @inline(__always)

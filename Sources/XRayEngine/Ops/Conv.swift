@@ -134,8 +134,15 @@ struct ConvOperator: Operator {
     func makeStep(_ ctx: StepContext) throws -> Step {
         let (n, c, h, w) = dims(ctx.shape(0))
         let k = cache.kernel(for: descriptor(height: h, width: w, inputChannels: c))
-        let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads
-        return { k.run(input: x, batch: n, height: h, width: w, output: y, threads: threads) }
+        let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads, scratch = ctx.scratch
+        return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
+    }
+
+    func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
+        guard let x = inputs[0] else { return 0 }
+        let (_, c, h, w) = dims(x.shape)
+        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c))
+            .scratchCount(height: h, width: w, threads: threads)
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {

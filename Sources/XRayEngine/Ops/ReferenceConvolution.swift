@@ -1,35 +1,52 @@
 /// A convolution ready to run: weights packed once for one geometry.
 ///
-/// **Kernel integration hook.** Every Conv node executes through
-/// `ConvolutionKernels.make(descriptor:weights:bias:activation:)` (called once per
-/// Conv and geometry, at model load or the first session that needs the geometry)
-/// and then `run(input:batch:height:width:output:)` (called every run, on NCHW
-/// float buffers fixed when the session was prepared). Optimised kernels replace the
-/// reference one by returning a different `ConvolutionKernel` from `make`.
+/// Every Conv node executes through `ConvolutionKernels.make(descriptor:weights:bias:activation:)`
+/// (called once per Conv and geometry, at model load or the first session that needs the
+/// geometry) and then `run(...)` on NCHW buffers and a scratch area that the session fixed
+/// when it was prepared, so running allocates nothing.
 protocol ConvolutionKernel: AnyObject, Sendable {
+    /// Floats of scratch `run` needs for this input size and thread count.
+    func scratchCount(height: Int, width: Int, threads: Int) -> Int
     /// Convolves `batch` NCHW images of `height × width` into `output`
     /// (NCHW, size from `descriptor.outputSize`), adding bias and applying the activation.
     func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-             output: UnsafeMutablePointer<Float>)
-    /// Same, allowed to use up to `threads` threads (the session's setting). The default
-    /// runs single-threaded.
-    func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-             output: UnsafeMutablePointer<Float>, threads: Int)
-}
-
-extension ConvolutionKernel {
-    func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-             output: UnsafeMutablePointer<Float>, threads: Int) {
-        run(input: input, batch: batch, height: height, width: width, output: output)
-    }
+             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int)
 }
 
 enum ConvolutionKernels {
     /// Packs `weights` (OIHW, `descriptor.weightCount` floats) and `bias`
-    /// (`outputChannels` floats) for `descriptor`. Thread count is a session matter.
+    /// (`outputChannels` floats) for `descriptor`, choosing the fast kernel for the case
+    /// (`PackedConvolution2D`). `reference: true` gives the plain direct convolution that
+    /// tests compare the fast kernels with.
     static func make(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float],
-                     activation: FusedActivation) -> any ConvolutionKernel {
-        ReferenceConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation)
+                     activation: FusedActivation, reference: Bool = false) -> any ConvolutionKernel {
+        if reference {
+            return ReferenceConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation)
+        }
+        return FastConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation)
+    }
+}
+
+/// The optimised kernels (`Kernels/`) behind the engine's kernel interface.
+final class FastConvolution: ConvolutionKernel, @unchecked Sendable {
+    let packed: PackedConvolution2D
+
+    init(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float], activation: FusedActivation) {
+        packed = weights.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                PackedConvolution2D(descriptor: descriptor, weights: w, bias: b, activation: activation)
+            }
+        }
+    }
+
+    func scratchCount(height: Int, width: Int, threads: Int) -> Int {
+        packed.scratchCount(inputHeight: height, inputWidth: width, threads: threads)
+    }
+
+    func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        packed.run(input: input, batch: batch, inputHeight: height, inputWidth: width,
+                   output: output, scratch: scratch, threads: threads)
     }
 }
 
@@ -49,8 +66,10 @@ final class ReferenceConvolution: ConvolutionKernel, @unchecked Sendable {
         self.activation = activation
     }
 
+    func scratchCount(height: Int, width: Int, threads: Int) -> Int { 0 }
+
     func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-             output: UnsafeMutablePointer<Float>) {
+             output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         let d = descriptor
         let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
         let icg = d.inputChannels / d.groups, ocg = d.outputChannels / d.groups

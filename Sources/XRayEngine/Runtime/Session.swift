@@ -21,6 +21,8 @@ public final class Session {
     public var stepCount: Int { steps.count }
 
     private let arenaStorage: TensorStorage
+    /// Working memory of the fast kernels, shared by steps (they run in sequence).
+    private let scratchStorage: TensorStorage
     private var steps: [Step] = []
     private var inputSlots: [(name: String, shape: [Int], pointer: UnsafeMutablePointer<Float>)] = []
     private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
@@ -126,7 +128,10 @@ public final class Session {
         }
         arenaStorage = TensorStorage(count: max(planner.peak, MemoryPlanner.alignment))
         let arena = arenaStorage.pointer
-        peakMemoryBytes = planner.peak * MemoryLayout<Float>.stride
+
+        let scratchCount = planned.map { $0.op.scratchCount($0.inputs, threads: threads) }.max() ?? 0
+        scratchStorage = TensorStorage(count: max(scratchCount, MemoryPlanner.alignment))
+        peakMemoryBytes = (planner.peak + scratchCount) * MemoryLayout<Float>.stride
 
         // Build the steps with fixed addresses.
         var constantTensors: [String: Tensor] = [:]
@@ -148,7 +153,7 @@ public final class Session {
             var outPtrs: [UnsafeMutablePointer<Float>] = []
             for key in outputKeys[i] { outPtrs.append(arena + offsets[key]!) }
             let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: p.outputs,
-                                  outputPointers: outPtrs, threads: threads)
+                                  outputPointers: outPtrs, threads: threads, scratch: scratchStorage.pointer)
             steps.append(try p.op.makeStep(ctx))
             macs += p.op.macs(p.inputs, p.outputs)
         }
