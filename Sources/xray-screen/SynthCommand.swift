@@ -77,7 +77,7 @@ struct SynthCommand: AsyncParsableCommand {
         let name = String(format: "%@-%06llu", kind.rawValue, scanSeed)
         let folder = URL(fileURLWithPath: out)
         if dualEnergy {  // one page per energy, as dual-energy scanners store them
-            let pages = try ImageEncoder.tiff(scan.image.channelImages(), compression: .lzw)
+            let pages = try ImageEncoder.tiff(scan.image.channelImages(), compression: .deflate)
             try pages.write(to: folder.appendingPathComponent(name + ".tiff"), options: .atomic)
         } else {
             try scan.image.write(to: folder.appendingPathComponent(name + ".png"))
