@@ -20,8 +20,16 @@ struct Preprocessor: Sendable {
     }
 
     /// Which image plane feeds each model channel; throws on any mismatch.
+    ///
+    /// A single-energy (`gray`) model reads a single-plane scan as it is and, from a
+    /// dual-energy scan, the high-energy plane: single-energy scanners image at the high
+    /// energy, and that is the plane such models are trained on.
     static func channelMapping(model: [XRayImage.ChannelMeaning], image: [XRayImage.ChannelMeaning]) throws -> [Int] {
-        if model == [.gray], image.count == 1, image[0] != .highEnergy, image[0] != .lowEnergy { return [0] }
+        if model == [.gray] {
+            if image.count == 1 { return [0] }
+            if let gray = image.firstIndex(of: .gray), !image.contains(.highEnergy) { return [gray] }
+            if let high = image.firstIndex(of: .highEnergy) { return [high] }
+        }
         guard model.count == image.count else { throw DetectionError.channelMismatch(expected: model, found: image) }
         return try model.map { m in
             guard let i = image.firstIndex(of: m) else { throw DetectionError.channelMismatch(expected: model, found: image) }

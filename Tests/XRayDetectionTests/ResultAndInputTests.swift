@@ -29,15 +29,24 @@ final class ResultAndInputTests: XCTestCase {
     }
 
     func testWrongChannelsAreATypedError() throws {
-        let dual = SyntheticScans.dual(width: 64, height: 64)
-        XCTAssertThrowsError(try SyntheticScans.detector().detect(dual)) { error in
-            XCTAssertEqual(error as? DetectionError, .channelMismatch(expected: [.gray], found: [.highEnergy, .lowEnergy]))
+        let rgb = try XRayImage(width: 8, height: 8, channelMeanings: [.red, .green, .blue],
+                                pixels: .uint8([UInt8](repeating: 9, count: 8 * 8 * 3)))
+        XCTAssertThrowsError(try SyntheticScans.detector().detect(rgb)) { error in
+            XCTAssertEqual(error as? DetectionError, .channelMismatch(expected: [.gray], found: [.red, .green, .blue]))
             XCTAssertTrue("\(error)".contains("takes 1 channel"))
         }
         let gray = SyntheticScans.gray(width: 64, height: 64)
         XCTAssertThrowsError(try SyntheticScans.detector(channels: 2).detect(gray)) { error in
             guard case .channelMismatch? = error as? DetectionError else { return XCTFail("\(error)") }
         }
+    }
+
+    func testSingleEnergyModelReadsTheHighEnergyPlaneOfADualScan() throws {
+        let dual = SyntheticScans.dual(width: 64, height: 64)
+        let high = try XRayImage(width: 64, height: 64, channelMeanings: [.gray],
+                                 pixels: dual.channel(0).pixels)
+        let detector = try SyntheticScans.detector()
+        XCTAssertEqual(try detector.detect(dual).rawScore, try detector.detect(high).rawScore)
     }
 
     func testNonFiniteFloatPixelsAreATypedError() throws {
