@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import XRayDetection
 import XRayImaging
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `--model` and `--profile`, shared by `scan`, `calibrate` and `eval`.
 struct ModelOptions: ParsableArguments {
@@ -173,4 +178,18 @@ func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thro
 /// Writes a line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// `mkdir -p` with the system's reason on failure.
+func makeDirectory(_ path: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw CLIError.output("\(path) exists and is not a folder") }
+        return
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    if !parent.isEmpty, parent != path { try makeDirectory(parent) }
+    if mkdir(path, 0o755) != 0, errno != EEXIST {
+        throw CLIError.output("cannot create folder \(path): \(String(cString: strerror(errno)))")
+    }
 }

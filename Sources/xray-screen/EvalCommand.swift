@@ -357,7 +357,7 @@ struct EvalReport: Encodable {
                      + (failed > 0 ? ", \(failed) failed" : ""))
         lines.append("image AUROC            \(f(imageAUROC))")
         lines.append("pixel AUROC            \(f(pixelAUROC))")
-        lines.append("AUPRO@\(Int((auproMaxFPR * 100).rounded()))%FPR          \(f(aupro))")
+        lines.append("AUPRO@\(Int((auproMaxFPR * 100).rounded()))%FPR         \(f(aupro))")
         lines.append("pixel F1-max           \(f(pixelF1Max)) at raw threshold \(f(pixelF1Threshold))")
         lines.append("object recall          \(pct(objectRecall)) at raw threshold \(f(recallThreshold, "%.6g")) (\(f(falseAlarmsPerScan, "%g")) false alarms per normal scan allowed, \(pct(falseAlarmRateAtRecallThreshold)) observed)")
         lines.append("calibrated threshold   \(f(calibratedThreshold, "%.6g")) raw (\(calibrationSource)): false alarms on normal scans \(pct(falseAlarmRateAtCalibratedThreshold)), object recall \(pct(objectRecallAtCalibratedThreshold))")

@@ -87,11 +87,11 @@ struct ScanCommand: AsyncParsableCommand {
         if let shard { inputs = inputs.filter { shard.contains($0.path) } }
 
         // Report (open before the model loads: an unwritable report fails fast).
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw CLIError.output("cannot create \(out): \(describe(error))")
-        }
+        try makeDirectory(out)
         let reportPath = report ?? (out as NSString).appendingPathComponent(
             (shard.map { "report.shard-\($0.index)-of-\($0.count)" } ?? "report") + "." + format.rawValue)
+        let reportFolder = (reportPath as NSString).deletingLastPathComponent
+        if !reportFolder.isEmpty { try makeDirectory(reportFolder) }
         var previous = ReportReader.Summary()
         if resume, FileManager.default.fileExists(atPath: reportPath) {
             previous = try ReportReader.read(path: reportPath, format: format)
@@ -105,9 +105,7 @@ struct ScanCommand: AsyncParsableCommand {
 
         let overlayFolder = (out as NSString).appendingPathComponent("overlays")
         if overlays {
-            do { try FileManager.default.createDirectory(atPath: overlayFolder, withIntermediateDirectories: true) } catch {
-                throw CLIError.output("cannot create \(overlayFolder): \(describe(error))")
-            }
+            try makeDirectory(overlayFolder)
         }
 
         let detector = try modelOptions.makeDetector(threads: threads)
@@ -145,7 +143,9 @@ struct ScanCommand: AsyncParsableCommand {
             }
         }
         if let reportError {
-            throw CLIError.output("report \(reportPath): \(describe(reportError)) (stopped after \(scanned) scan(s); rerun with --resume once fixed)")
+            let reason: String
+            if case CLIError.output(let m) = reportError { reason = m } else { reason = "\(reportPath): \(describe(reportError))" }
+            throw CLIError.output("\(reason) (stopped after \(scanned) scan(s); free space or fix the path, then rerun with --resume)")
         }
 
         let seconds = Date().timeIntervalSince(started)
