@@ -355,12 +355,13 @@ struct EvalReport: Encodable {
         lines.append("scans: \(images) (\(anomalousImages) with objects, \(normalImages) normal), \(objects) object(s)"
                      + (skippedWithoutGroundTruth > 0 ? ", \(skippedWithoutGroundTruth) skipped without ground truth" : "")
                      + (failed > 0 ? ", \(failed) failed" : ""))
-        lines.append("image AUROC            \(f(imageAUROC))")
-        lines.append("pixel AUROC            \(f(pixelAUROC))")
-        lines.append("AUPRO@\(Int((auproMaxFPR * 100).rounded()))%FPR         \(f(aupro))")
-        lines.append("pixel F1-max           \(f(pixelF1Max)) at raw threshold \(f(pixelF1Threshold))")
-        lines.append("object recall          \(pct(objectRecall)) at raw threshold \(f(recallThreshold, "%.6g")) (\(f(falseAlarmsPerScan, "%g")) false alarms per normal scan allowed, \(pct(falseAlarmRateAtRecallThreshold)) observed)")
-        lines.append("calibrated threshold   \(f(calibratedThreshold, "%.6g")) raw (\(calibrationSource)): false alarms on normal scans \(pct(falseAlarmRateAtCalibratedThreshold)), object recall \(pct(objectRecallAtCalibratedThreshold))")
+        func label(_ s: String) -> String { s.padding(toLength: 23, withPad: " ", startingAt: 0) }
+        lines.append(label("image AUROC") + f(imageAUROC))
+        lines.append(label("pixel AUROC") + f(pixelAUROC))
+        lines.append(label("AUPRO@\(Int((auproMaxFPR * 100).rounded()))%FPR") + f(aupro))
+        lines.append(label("pixel F1-max") + "\(f(pixelF1Max)) at raw threshold \(f(pixelF1Threshold))")
+        lines.append(label("object recall") + "\(pct(objectRecall)) at raw threshold \(f(recallThreshold, "%.6g")) (\(f(falseAlarmsPerScan, "%g")) false alarms per normal scan allowed, \(pct(falseAlarmRateAtRecallThreshold)) observed)")
+        lines.append(label("calibrated threshold") + "\(f(calibratedThreshold, "%.6g")) raw (\(calibrationSource)): false alarms on normal scans \(pct(falseAlarmRateAtCalibratedThreshold)), object recall \(pct(objectRecallAtCalibratedThreshold))")
         func table(_ title: String, _ groups: [Group]) {
             guard !groups.isEmpty else { return }
             lines.append("")
