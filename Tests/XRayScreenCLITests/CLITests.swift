@@ -229,6 +229,32 @@ final class XRayScreenCLITests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("skipped 8"), again.stdout)
     }
 
+    func testDualEnergyPairIsOneScan() throws {
+        let fm = FileManager.default
+        let pairs = Self.root.appendingPathComponent(fresh("pairs"))
+        try fm.createDirectory(at: pairs, withIntermediateDirectories: true)
+        let good = Self.root.appendingPathComponent("good")
+        try fm.copyItem(at: good.appendingPathComponent("baggage-000001.png"), to: pairs.appendingPathComponent("bag.high.png"))
+        try fm.copyItem(at: good.appendingPathComponent("baggage-000002.png"), to: pairs.appendingPathComponent("bag.low.png"))
+        let out = fresh("scan-pairs")
+        let r = try run(["scan", "pairs", "--model", Self.model, "--out", out, "--quiet"])
+        XCTAssertNotEqual(r.status, 2, r.stderr)
+        let lines = try jsonLines(out + "/report.jsonl")
+        XCTAssertEqual(lines.count, 1)
+        XCTAssertEqual(lines.first?["file"] as? String, "pairs/bag.high.png")
+        XCTAssertEqual((lines.first?["image"] as? [String: Any])?["channels"] as? [String], ["highEnergy", "lowEnergy"])
+    }
+
+    func testCalibrateListsUnreadableScansAndStillWritesTheProfile() throws {
+        let profile = fresh("mixed-profile.json")
+        let r = try run(["calibrate", "mixed", "--model", Self.model, "--target-fpr", "0.5", "--out", profile, "--quiet"])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        for bad in Self.badFiles { XCTAssertTrue(r.stderr.contains(bad), "\(bad) not listed:\n\(r.stderr)") }
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.root.appendingPathComponent(profile))) as? [String: Any]
+        XCTAssertNotNil(object?["threshold"] as? Double)
+        XCTAssertEqual(object?["formatVersion"] as? Int, 1)
+    }
+
     func testOverlays() throws {
         let out = fresh("scan-overlays")
         let r = try run(["scan", "good", "--model", Self.model, "--out", out, "--overlays", "--quiet"])
