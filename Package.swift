@@ -55,6 +55,6 @@ let package = Package(
         .testTarget(name: "XRayEngineTests", dependencies: ["XRayEngine"], resources: [.copy("Goldens")]),
         .testTarget(name: "XRaySimulationTests", dependencies: ["XRaySimulation", "XRayImaging"]),
         .testTarget(name: "XRayDetectionTests", dependencies: ["XRayDetection", "XRaySimulation", "XRayImaging", "XRayEngine"]),
-        .testTarget(name: "XRayScreenCLITests", dependencies: ["xray-screen"]),
+        .testTarget(name: "XRayScreenCLITests", dependencies: ["xray-screen"], exclude: ["Resources"]),
     ]
 )

@@ -52,13 +52,15 @@ enum ScanInputs {
         let set = Set(files)
         var result: [ScanInput] = []
         for file in files {
-            let url = URL(fileURLWithPath: file)
-            let stem = url.deletingPathExtension().path
-            if stem.hasSuffix(".low"), set.contains(String(stem.dropLast(4)) + ".high." + url.pathExtension) {
+            // String operations only: the paths must stay as given (URL(fileURLWithPath:) would
+            // make relative paths absolute and the pair lookups would miss).
+            let ext = (file as NSString).pathExtension
+            let stem = (file as NSString).deletingPathExtension
+            if stem.hasSuffix(".low"), set.contains(String(stem.dropLast(4)) + ".high." + ext) {
                 continue  // reported with its high-energy partner
             }
             if stem.hasSuffix(".high") {
-                let low = String(stem.dropLast(5)) + ".low." + url.pathExtension
+                let low = String(stem.dropLast(5)) + ".low." + ext
                 if set.contains(low) {
                     result.append(ScanInput(path: file, lowEnergyPath: low))
                     continue
