@@ -52,6 +52,9 @@ struct Preprocessor: Sendable {
         let source = try Self.channelMapping(model: modelChannels, image: image.channelMeanings)
         let plane = image.width * image.height
         var warnings: [String] = []
+        if modelChannels == [.gray], image.channels > 1 {
+            warnings.append("\(image.channels)-plane scan: the single-channel model screens plane \(source[0]) (\(image.channelMeanings[source[0]].rawValue))")
+        }
 
         // Non-finite values in float scans are errors, reported at their first position.
         if case .float32(let p) = image.pixels {

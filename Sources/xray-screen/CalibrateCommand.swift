@@ -70,7 +70,7 @@ struct CalibrateCommand: AsyncParsableCommand {
             }
             do {
                 let (image, _) = try ScanLoader.load(input)
-                let score = try calibrator.add(ScanLoader.adapt(image, for: detector).image)
+                let score = try calibrator.add(image)
                 progress.finished(file: input.path, flagged: false, failed: false, detail: String(format: "raw score %.4f", score))
             } catch {
                 failures.append((input.path, describe(error)))

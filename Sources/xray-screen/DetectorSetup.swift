@@ -143,17 +143,6 @@ enum ScanLoader {
         return try XRayImage(width: high.width, height: high.height, channelMeanings: [.highEnergy, .lowEnergy],
                              pixels: pixels, bitDepth: high.bitDepth, pixelsPerMillimetre: high.pixelsPerMillimetre)
     }
-
-    /// The image the detector should see. A single-channel (gray) model given a dual-energy scan
-    /// screens the high-energy plane (the one closest to a single-energy scanner's image); the
-    /// note says so. Anything else goes to the detector unchanged (it rejects mismatches).
-    static func adapt(_ image: XRayImage, for detector: Detector) -> (image: XRayImage, note: String?) {
-        guard detector.inputChannels == [.gray], image.channels > 1,
-              let high = image.channelMeanings.firstIndex(of: .highEnergy) else { return (image, nil) }
-        var plane = image.channel(high)
-        plane.channelMeanings = [.gray]
-        return (plane, "dual-energy scan: the single-channel model screens the high-energy plane")
-    }
 }
 
 /// An error's message for a report or the terminal.

@@ -78,7 +78,7 @@ struct EvalCommand: AsyncParsableCommand {
                 guard image.width == truth.width, image.height == truth.height else {
                     throw CLIError.input("ground truth is \(truth.width)×\(truth.height), the scan \(image.width)×\(image.height)")
                 }
-                let detection = try detector.detectWithMap(ScanLoader.adapt(image, for: detector).image, file: input.path)
+                let detection = try detector.detectWithMap(image, file: input.path)
                 state.add(detection: detection, truth: truth)
                 let r = detection.result
                 progress.finished(file: input.path, flagged: r.flagged, failed: false,

@@ -166,10 +166,9 @@ struct ScanCommand: AsyncParsableCommand {
         do {
             let result = try await offload { () throws -> ScanResult in
                 let (image, notes) = try ScanLoader.load(input)
-                let (seen, note) = ScanLoader.adapt(image, for: detector)
                 var result: ScanResult
                 if let overlayFolder {
-                    let detection = try detector.detectWithMap(seen, file: input.path)
+                    let detection = try detector.detectWithMap(image, file: input.path)
                     result = detection.result
                     let overlay = try OverlayRenderer().render(image, detection: detection)
                     let path = (overlayFolder as NSString).appendingPathComponent(overlayName(for: input.path))
@@ -177,11 +176,9 @@ struct ScanCommand: AsyncParsableCommand {
                         throw CLIError.output("overlay \(path): \(describe(error))")
                     }
                 } else {
-                    result = try detector.detect(seen, file: input.path)
+                    result = try detector.detect(image, file: input.path)
                 }
-                // Report the scan as stored, whatever plane the model saw.
-                result.image.channels = image.channelMeanings.map(\.rawValue)
-                result.warnings += notes + (note.map { [$0] } ?? [])
+                result.warnings += notes
                 return result
             }
             return ScanOutcome(input: input, result: result, error: nil, seconds: Date().timeIntervalSince(started))

@@ -125,7 +125,7 @@ final class XRayScreenCLITests: XCTestCase {
         for t in tiffs {
             let image = try XCTUnwrap(t["image"] as? [String: Any])
             XCTAssertEqual(image["channels"] as? [String], ["highEnergy", "lowEnergy"])
-            XCTAssertTrue((t["warnings"] as? [String] ?? []).contains { $0.contains("high-energy plane") })
+            XCTAssertTrue((t["warnings"] as? [String] ?? []).contains { $0.contains("highEnergy") })
         }
         XCTAssertTrue(r.stdout.contains("scanned 12"), r.stdout)
         XCTAssertTrue(r.stdout.contains("failed 4"), r.stdout)
