@@ -24,6 +24,8 @@ public final class Session {
     /// Working memory of the fast kernels, shared by steps (they run in sequence).
     private let scratchStorage: TensorStorage
     private var steps: [Step] = []
+    /// "name (opType)" of each step, for ``profile(_:runs:)``.
+    private var stepLabels: [String] = []
     private var inputSlots: [(name: String, shape: [Int], pointer: UnsafeMutablePointer<Float>)] = []
     private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
     private var keepAlive: [Tensor] = []
@@ -155,6 +157,7 @@ public final class Session {
             let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: p.outputs,
                                   outputPointers: outPtrs, threads: threads, scratch: scratchStorage.pointer)
             steps.append(try p.op.makeStep(ctx))
+            stepLabels.append("\(node.name) (\(node.opType))")
             macs += p.op.macs(p.inputs, p.outputs)
         }
         macCount = macs
@@ -202,6 +205,31 @@ public final class Session {
             result[slot.name] = Tensor(shape: slot.shape) { $0.baseAddress!.update(from: slot.pointer, count: $0.count) }
         }
         return result
+    }
+
+    /// One step's share of a profiled run.
+    public struct StepTiming: Sendable {
+        /// "node name (op type)" after fusion (a Conv step includes its fused activation).
+        public var label: String
+        /// Median seconds over the profiled runs.
+        public var seconds: Double
+    }
+
+    /// Runs the model `runs` times timing every step separately (opt-in: the plain
+    /// ``run(_:)`` reads no clock). Returns the per-step medians in plan order.
+    public func profile(_ inputs: [String: Tensor], runs: Int = 3) throws -> [StepTiming] {
+        _ = try run(inputs) // places the inputs in the arena
+        var samples = [[Double]](repeating: [], count: steps.count)
+        for _ in 0..<max(1, runs) {
+            for (i, step) in steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step()
+                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+        }
+        return zip(stepLabels, samples).map { label, s in
+            StepTiming(label: label, seconds: s.sorted()[s.count / 2])
+        }
     }
 
     /// Runs a single-input, single-output model.
