@@ -2,7 +2,7 @@
 ///
 /// Why: the generic pooling loop checks window bounds per element and runs on one
 /// thread; on a U-Net at 1024² it was ~17% of the run. Here each output row takes
-/// the vertical maximum of its window rows with SIMD16 into a row buffer padded
+/// the vertical maximum of its window rows (a loop the compiler vectorises) into a row buffer padded
 /// with -inf (so no bounds checks), then the horizontal maximum per output.
 /// NaN propagates as in the reference (a NaN in the window gives NaN).
 enum MaxPool2D {
@@ -19,12 +19,12 @@ enum MaxPool2D {
     }
 
     @inline(__always)
-    private static func pick(_ acc: Float, _ v: Float) -> Float { (v > acc || v.isNaN) ? v : acc }
-
-    @inline(__always)
-    private static func pick(_ acc: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
-        acc.replacing(with: v, where: (v .> acc) .| (v .!= v))
+    private static func pick(_ acc: Float, _ v: Float) -> Float {
+        // Two selects rather than `||`: no branch to mispredict, and the loops vectorise.
+        let m = v > acc ? v : acc
+        return v != v ? v : m
     }
+
 
     static func run(_ g: Geometry, planes: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int) {
         let bands = max(1, min(g.outputHeight, (threads * 4 + planes - 1) / planes))
@@ -46,7 +46,6 @@ enum MaxPool2D {
         let kw = g.kernelWidth, kh = g.kernelHeight, sx = g.strideWidth
         row.initialize(repeating: -Float.infinity, count: g.rowCount)
         let body = row + g.padLeft
-        let vectors = iw / 16
         for oy in rows {
             let iy0 = oy * g.strideHeight - g.padTop
             let ky0 = max(0, -iy0), ky1 = min(kh, ih - iy0)
@@ -57,13 +56,7 @@ enum MaxPool2D {
             body.update(from: first, count: iw)
             for ky in (ky0 + 1)..<max(ky0 + 1, ky1) {
                 let r = src + (iy0 + ky) * iw
-                for v in 0..<vectors {
-                    let o = v * 16
-                    let acc = UnsafeRawPointer(body + o).loadUnaligned(as: SIMD16<Float>.self)
-                    let x = UnsafeRawPointer(r + o).loadUnaligned(as: SIMD16<Float>.self)
-                    UnsafeMutableRawPointer(body + o).storeBytes(of: pick(acc, x), as: SIMD16<Float>.self)
-                }
-                for i in (vectors * 16)..<iw { body[i] = pick(body[i], r[i]) }
+                for i in 0..<iw { body[i] = pick(body[i], r[i]) }  // auto-vectorised
             }
             // Horizontal maximum (the buffer's -inf padding stands for out-of-range columns).
             if kw == 2 && sx == 2 {
