@@ -173,8 +173,18 @@ private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
 private let RUSAGE_SELF_WHO = RUSAGE_SELF
 #endif
 
-/// Peak resident set size of this process (getrusage; kilobytes on Linux, bytes on Darwin).
+/// Peak resident set size of this process. On Linux VmHWM from /proc/self/status:
+/// getrusage's ru_maxrss survives exec, so a bench started from a large parent
+/// (run_peers.py holds ONNX Runtime and PyTorch) would report the parent's peak.
+/// Elsewhere getrusage (bytes on Darwin).
 func peakRSSBytes() -> Int {
+    #if os(Linux)
+    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+       let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+       let kb = Int(line.split(separator: " ").dropFirst().first ?? "") {
+        return kb * 1024
+    }
+    #endif
     var usage = rusage()
     getrusage(RUSAGE_SELF_WHO, &usage)
     #if canImport(Darwin)
