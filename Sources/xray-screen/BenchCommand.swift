@@ -141,7 +141,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         print(String(format: "\nprofile    sum of per-step minima %.2f ms", total * 1e3))
         for (op, (t, n)) in byOp.sorted(by: { $0.value.0 > $1.value.0 }) {
-            print(String(format: "  %-22@ %4d steps %9.2f ms %5.1f%%", op as NSString, n, t * 1e3, 100 * t / total))
+            print("  " + op.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%4d steps %9.2f ms %5.1f%%", n, t * 1e3, 100 * t / total))
         }
         print("slowest steps")
         for s in steps.sorted(by: { $0.seconds > $1.seconds }).prefix(15) {
@@ -206,11 +206,16 @@ struct EndToEndBenchmark {
         guard let model else { throw ValidationError("--e2e needs --model MODEL.onnx") }
         let dir = URL(fileURLWithPath: directory)
         let files = try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
-            .filter { ["tif", "tiff", "png"].contains($0.pathExtension.lowercased()) }
+            .filter { ["tif", "tiff", "png"].contains($0.pathExtension.lowercased()) && !$0.lastPathComponent.hasSuffix(".mask.png") }
             .sorted { $0.path < $1.path }
         guard !files.isEmpty else { throw ValidationError("no .tif/.tiff/.png scans in \(directory)") }
         var config = DetectorConfiguration()
         config.threads = threads
+        // A model with a static spatial input size runs tiles of exactly that size.
+        if config.tileSize == nil, let shape = try? Model(contentsOf: URL(fileURLWithPath: model)).inputs.first?.shape,
+           shape.count == 4, let h = shape[2], let w = shape[3], h == w {
+            config.tileSize = h
+        }
         let detector = try Detector(model: URL(fileURLWithPath: model), configuration: config)
         var decode = 0.0, write = 0.0, scans = 0
         var stages = ScanResult.Timings()
@@ -240,7 +245,7 @@ struct EndToEndBenchmark {
         for (name, ms) in [("decode", decode), ("preprocess", stages.preprocessMs), ("infer", stages.inferenceMs),
                            ("stitch", stages.stitchMs), ("post-process", stages.postprocessMs + stages.regionsMs),
                            ("write (JSON)", write)] {
-            print(String(format: "  %-14@ %9.2f ms/scan", name as NSString, ms / n))
+            print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.2f ms/scan", ms / n))
         }
         print(String(format: "throughput %.2f scans/s (%.1f ms/scan wall)", n / wall, wall * 1e3 / n))
     }
