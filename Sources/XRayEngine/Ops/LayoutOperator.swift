@@ -156,6 +156,39 @@ struct ConcatOperator: LayoutOperator {
             col += row
         }
     }
+
+    /// Float activations: the same row copies, split over threads in chunks (Why: on a
+    /// U-Net at 1024² these copies are tens of MB per Concat).
+    func makeStep(_ ctx: StepContext) throws -> Step {
+        let out = ctx.outputs[0].shape
+        let a = try normalizeAxis(axis, rank: out.count, node: node)
+        let outer = out[..<a].reduce(1, *)
+        let outRow = out[a...].reduce(1, *)
+        var copies: [(src: UnsafePointer<Float>, dst: UnsafeMutablePointer<Float>, count: Int)] = []
+        let chunk = 1 << 16
+        var col = 0
+        for (i, v) in ctx.inputs.enumerated() {
+            guard let v, let p = ctx.inputPointers[i] else { continue }
+            let row = v.shape[a...].reduce(1, *)
+            for o in 0..<outer {
+                var c = 0
+                while c < row {
+                    let n = min(chunk, row - c)
+                    copies.append((p + o * row + c, ctx.outputPointers[0] + o * outRow + col + c, n))
+                    c += n
+                }
+            }
+            col += row
+        }
+        let threads = ctx.threads
+        return {
+            copies.withUnsafeBufferPointer { cp in
+                ParallelFor.run(count: cp.count, threads: threads) { t, _ in
+                    cp[t].dst.update(from: cp[t].src, count: cp[t].count)
+                }
+            }
+        }
+    }
 }
 
 /// `Split` (sizes from the `split` attribute, the second input, `num_outputs`, or equal).

@@ -36,6 +36,33 @@ struct GemmOperator: Operator {
         let cShape = ctx.inputs.count > 2 ? ctx.inputs[2]?.shape ?? [] : []
         let cs = Broadcast.strides(cShape, to: [m, n])
         let (ta, tb, alpha, beta) = (transA, transB, self.alpha, self.beta)
+        if !ta && tb {
+            // A·Bᵀ (a classifier's Linear): both operands read along contiguous rows,
+            // 16 lanes at a time (Why: the general loop below does not vectorise).
+            let threads = ctx.threads
+            return {
+                ParallelFor.run(count: m * ((n + 63) / 64), threads: threads) { task, _ in
+                    let blocks = (n + 63) / 64
+                    let i = task / blocks, j0 = (task % blocks) * 64
+                    let ar = a + i * k
+                    for j in j0..<Swift.min(n, j0 + 64) {
+                        let br = b + j * k
+                        var acc16 = SIMD16<Float>()
+                        var p = 0
+                        while p + 16 <= k {
+                            acc16 += UnsafeRawPointer(ar + p).loadUnaligned(as: SIMD16<Float>.self)
+                                * UnsafeRawPointer(br + p).loadUnaligned(as: SIMD16<Float>.self)
+                            p += 16
+                        }
+                        var acc = acc16.sum()
+                        while p < k { acc += ar[p] * br[p]; p += 1 }
+                        var v = alpha * acc
+                        if let c { v += beta * c[i * cs[0] + j * cs[1]] }
+                        y[i * n + j] = v
+                    }
+                }
+            }
+        }
         return {
             for i in 0..<m {
                 for j in 0..<n {

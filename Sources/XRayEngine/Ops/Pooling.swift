@@ -72,6 +72,13 @@ struct PoolOperator: Operator {
         let planes = s[0] * s[1]
         let x = ctx.input(0), y = ctx.outputPointers[0]
         let isMax = self.isMax, include = countIncludePad
+        if isMax && ay.dilation == 1 && ax.dilation == 1 {
+            let g = MaxPool2D.Geometry(inputHeight: ay.input, inputWidth: ax.input, outputHeight: ay.output,
+                                       outputWidth: ax.output, kernelHeight: ay.kernel, kernelWidth: ax.kernel,
+                                       strideHeight: ay.stride, strideWidth: ax.stride, padTop: ay.padBegin, padLeft: ax.padBegin)
+            let threads = ctx.threads
+            return { MaxPool2D.run(g, planes: planes, input: x, output: y, threads: threads) }
+        }
         return {
             for p in 0..<planes {
                 let src = x + p * ay.input * ax.input

@@ -24,6 +24,8 @@ public final class Session {
     /// Working memory of the fast kernels, shared by steps (they run in sequence).
     private let scratchStorage: TensorStorage
     private var steps: [Step] = []
+    /// "name (opType)" of each step, for ``profile(_:runs:)``.
+    private var stepLabels: [String] = []
     private var inputSlots: [(name: String, shape: [Int], pointer: UnsafeMutablePointer<Float>)] = []
     private var outputSlots: [(name: String, shape: [Int], pointer: UnsafePointer<Float>)] = []
     private var keepAlive: [Tensor] = []
@@ -105,6 +107,8 @@ public final class Session {
             for (name, v) in zip(p.op.node.inputs, p.inputs) where v != nil && v!.constant == nil { lastUse[name] = i }
         }
         for o in graph.outputs { lastUse[o.name] = Int.max }
+        let aliases = Self.concatAliases(planned.map { ($0.op, $0.inputs, $0.outputs) },
+                                         graphInputs: declared, graphOutputs: Set(graph.outputs.map(\.name)))
         var planner = MemoryPlanner()
         var offsets: [String: Int] = [:]
         for d in graph.inputs {
@@ -118,7 +122,15 @@ public final class Session {
                 // Unnamed or undeclared outputs still get (short-lived) scratch buffers.
                 let name = j < p.op.node.outputs.count ? p.op.node.outputs[j] : ""
                 let key = name.isEmpty ? "\u{0}scratch:\(i):\(j)" : name
-                offsets[key] = planner.allocate(count: v.count, lastUse: lastUse[key] ?? i)
+                if let alias = aliases.slices[key] {
+                    // A slice of a Concat's output: allocate the whole output with its first slice.
+                    if offsets[alias.concat] == nil {
+                        offsets[alias.concat] = planner.allocate(count: alias.count, lastUse: lastUse[alias.concat] ?? i)
+                    }
+                    offsets[key] = offsets[alias.concat]! + alias.offset
+                } else if offsets[key] == nil {
+                    offsets[key] = planner.allocate(count: v.count, lastUse: lastUse[key] ?? i)
+                }
                 keys.append(key)
             }
             outputKeys.append(keys)
@@ -154,7 +166,8 @@ public final class Session {
             for key in outputKeys[i] { outPtrs.append(arena + offsets[key]!) }
             let ctx = StepContext(inputs: p.inputs, inputPointers: inPtrs, outputs: p.outputs,
                                   outputPointers: outPtrs, threads: threads, scratch: scratchStorage.pointer)
-            steps.append(try p.op.makeStep(ctx))
+            steps.append(aliases.elided.contains(i) ? {} : try p.op.makeStep(ctx))
+            stepLabels.append("\(node.name) (\(node.opType))")
             macs += p.op.macs(p.inputs, p.outputs)
         }
         macCount = macs
@@ -176,6 +189,48 @@ public final class Session {
             }
         }
         outputShapes = outShapes
+    }
+
+    /// Concats whose inputs are written by their producers straight into slices of the
+    /// output (Why: on a U-Net at 1024² the copies were ~4% of the run). Applies to a
+    /// Concat whose output is contiguous per input (all axes before `axis` of size 1)
+    /// when every input is a run-time value produced by an earlier step, not a graph
+    /// input or output, used by no other Concat, and not itself an elided Concat's output.
+    static func concatAliases(_ planned: [(op: any Operator, inputs: [ValueInfo?], outputs: [ValueInfo])],
+                              graphInputs: Set<String>, graphOutputs: Set<String>)
+        -> (slices: [String: (concat: String, offset: Int, count: Int)], elided: Set<Int>) {
+        var producer: [String: Int] = [:]
+        var concatUses: [String: Int] = [:]
+        for (i, p) in planned.enumerated() {
+            for o in p.op.node.outputs where !o.isEmpty { producer[o] = i }
+            if p.op is ConcatOperator { for n in p.op.node.inputs where !n.isEmpty { concatUses[n, default: 0] += 1 } }
+        }
+        var slices: [String: (concat: String, offset: Int, count: Int)] = [:]
+        var elided = Set<Int>()
+        var elidedOutputs = Set<String>()
+        for (i, p) in planned.enumerated() {
+            guard let concat = p.op as? ConcatOperator, let out = p.op.node.outputs.first, !out.isEmpty,
+                  p.outputs.count == 1, p.outputs[0].type == .float else { continue }
+            let shape = p.outputs[0].shape
+            guard let axis = try? normalizeAxis(concat.axis, rank: shape.count, node: p.op.node),
+                  shape[..<axis].allSatisfy({ $0 == 1 }) else { continue }
+            let names = p.op.node.inputs
+            guard !names.isEmpty, Set(names).count == names.count,
+                  names.allSatisfy({ n in
+                      !n.isEmpty && !graphInputs.contains(n) && !graphOutputs.contains(n) && concatUses[n] == 1
+                          && !elidedOutputs.contains(n) && (producer[n].map { $0 < i } ?? false)
+                  }),
+                  p.inputs.allSatisfy({ $0 != nil && $0!.constant == nil && $0!.type == .float }) else { continue }
+            var offset = 0
+            var mine: [(String, Int)] = []
+            for v in p.inputs { mine.append(("", offset)); offset += v!.count }
+            // Keep every slice on the arena's 64-byte alignment.
+            guard mine.allSatisfy({ $0.1 % MemoryPlanner.alignment == 0 }) else { continue }
+            for (n, m) in zip(names, mine) { slices[n] = (out, m.1, p.outputs[0].count) }
+            elided.insert(i)
+            elidedOutputs.insert(out)
+        }
+        return (slices, elided)
     }
 
     /// Runs the model.
@@ -202,6 +257,32 @@ public final class Session {
             result[slot.name] = Tensor(shape: slot.shape) { $0.baseAddress!.update(from: slot.pointer, count: $0.count) }
         }
         return result
+    }
+
+    /// One step's share of a profiled run.
+    public struct StepTiming: Sendable {
+        /// "node name (op type)" after fusion (a Conv step includes its fused activation).
+        public var label: String
+        /// Fastest of the profiled runs, in seconds (the minimum rather than the median:
+        /// on a shared machine it is the estimate least disturbed by other processes).
+        public var seconds: Double
+    }
+
+    /// Runs the model `runs` times timing every step separately (opt-in: the plain
+    /// ``run(_:)`` reads no clock). Returns the per-step times in plan order.
+    public func profile(_ inputs: [String: Tensor], runs: Int = 3) throws -> [StepTiming] {
+        _ = try run(inputs) // places the inputs in the arena
+        var samples = [[Double]](repeating: [], count: steps.count)
+        for _ in 0..<max(1, runs) {
+            for (i, step) in steps.enumerated() {
+                let start = DispatchTime.now().uptimeNanoseconds
+                step()
+                samples[i].append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+            }
+        }
+        return zip(stepLabels, samples).map { label, s in
+            StepTiming(label: label, seconds: s.min()!)
+        }
     }
 
     /// Runs a single-input, single-output model.
