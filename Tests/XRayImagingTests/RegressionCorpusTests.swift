@@ -47,4 +47,14 @@ final class RegressionCorpusTests: XCTestCase {
             }
         }
     }
+
+    /// Two pages that each fit the limits must not add up to more than `maxBytes`.
+    func testDualEnergyRespectsTheByteLimitForBothPages() throws {
+        let page = try XRayImage(width: 100, height: 100, channelMeanings: [.gray], pixels: .uint16(Array(repeating: 7, count: 10_000)))
+        let data = try ImageEncoder.tiff([page, page], compression: .none)
+        let limits = DecodeLimits(maxPixels: 1 << 20, maxBytes: 30_000)
+        XCTAssertNoThrow(try ImageDecoder.decode(data: data, page: 1, limits: limits))
+        assertCodecError(.tooLarge) { try ImageDecoder.decodeDualEnergy(data: data, limits: limits) }
+        XCTAssertEqual(try ImageDecoder.decodeDualEnergy(data: data).channels, 2)
+    }
 }
