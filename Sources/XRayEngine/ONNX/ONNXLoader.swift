@@ -80,6 +80,19 @@ struct ONNXLoader {
             nodes.append(GraphNode(name: name, opType: n.opType, domain: n.domain,
                                    inputs: n.input, outputs: n.output, attributes: attrs))
         }
+        // ONNX graphs are in SSA form: every value is defined once, by a graph input, an
+        // initializer or one node output. Why it is enforced: a node that redefined a graph
+        // input (found by fuzzing: `x = ReduceMean(x)`) made the session bind the input slot
+        // to the smaller node output's arena buffer, and `run` then wrote past the arena.
+        var defined = Set(constants.keys)
+        for d in inputs where !defined.insert(d.name).inserted {
+            throw EngineError.malformedModel(reason: "graph input '\(d.name)' is declared twice")
+        }
+        for n in nodes {
+            for o in n.outputs where !o.isEmpty && !defined.insert(o).inserted {
+                throw EngineError.malformedModel(reason: "node '\(n.name)' (\(n.opType)) redefines value '\(o)'; ONNX values are assigned once")
+            }
+        }
         return GraphIR(nodes: try topologicallySorted(nodes, available: Set(constants.keys).union(inputs.map(\.name))),
                        constants: constants, inputs: inputs, outputs: outputs)
     }
