@@ -178,14 +178,20 @@ static int read_tiles(ccodecs_tiff_reader *r, const ccodecs_tiff_page_info *i, u
     int separate = i->planar == PLANARCONFIG_SEPARATE;
     int spp = i->samples_per_pixel, bytes = i->bits_per_sample / 8;
     int per_tile = separate ? 1 : spp;
-    if ((uint64_t)tw * th * per_tile * bytes > (uint64_t)tsize) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_FORMAT, "bad tile size");
+    uint64_t need = (uint64_t)tw * th * per_tile * bytes;
+    if (need > (uint64_t)tsize) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_FORMAT, "bad tile size");
     uint8_t *buf = malloc((size_t)tsize);
     if (!buf) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_MEMORY, "out of memory for a tile");
     int st = CCODECS_OK;
     for (int plane = 0; plane < (separate ? spp : 1) && !st; plane++)
         for (uint32_t y = 0; y < i->height && !st; y += th)
             for (uint32_t x = 0; x < i->width && !st; x += tw) {
-                if (TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, (uint16_t)plane), buf, tsize) < 0) {
+                tmsize_t got = TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, (uint16_t)plane), buf, tsize);
+                /* Why the size check: a tile that decodes short would leave part of `buf`
+                 * (uninitialised heap memory) to be copied into the image. */
+                if (got < 0 || (uint64_t)got < need) {
+                    if (got >= 0 && !r->sink.code)
+                        ccodecs_sink_set(&r->sink, CCODECS_ERR_TRUNCATED, "tile at (%u, %u): got %lld of %llu bytes", x, y, (long long)got, (unsigned long long)need);
                     st = finish_error(&r->sink, CCODECS_ERR_FORMAT);
                     break;
                 }
