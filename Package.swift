@@ -51,8 +51,8 @@ let package = Package(
             ],
             swiftSettings: kernelSettings
         ),
-        .testTarget(name: "XRayImagingTests", dependencies: ["XRayImaging", "CCodecs"]),
-        .testTarget(name: "XRayEngineTests", dependencies: ["XRayEngine"], resources: [.copy("Goldens")]),
+        .testTarget(name: "XRayImagingTests", dependencies: ["XRayImaging", "CCodecs"], resources: [.copy("Regressions")]),
+        .testTarget(name: "XRayEngineTests", dependencies: ["XRayEngine"], resources: [.copy("Goldens"), .copy("Regressions")]),
         .testTarget(name: "XRaySimulationTests", dependencies: ["XRaySimulation", "XRayImaging"]),
         .testTarget(name: "XRayDetectionTests", dependencies: ["XRayDetection", "XRaySimulation", "XRayImaging", "XRayEngine"]),
         .testTarget(name: "XRayScreenCLITests", dependencies: ["xray-screen"], exclude: ["Resources"]),

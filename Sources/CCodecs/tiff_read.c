@@ -5,11 +5,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct ccodecs_tiff_reader {
     TIFF *tif;
     ccodecs_memfile mf;
     ccodecs_err_sink sink;
+    uint64_t max_alloc;   /* the caller's single-allocation cap (0: none) */
+    uint64_t source_size; /* bytes in the file or buffer (0: unknown) */
 };
 
 static TIFFOpenOptions *make_options(ccodecs_err_sink *sink, uint64_t max_single_alloc) {
@@ -39,6 +42,13 @@ int ccodecs_tiff_open(const ccodecs_source *src, uint64_t max_single_alloc,
     ccodecs_tiff_reader *r = calloc(1, sizeof *r);
     if (!r) return ccodecs_fail(err, errlen, CCODECS_ERR_MEMORY, "out of memory");
     ccodecs_sink_begin(&r->sink, err, errlen);
+    r->max_alloc = max_single_alloc;
+    if (src->path) {
+        struct stat st;
+        if (stat(src->path, &st) == 0 && st.st_size > 0) r->source_size = (uint64_t)st.st_size;
+    } else {
+        r->source_size = src->data ? src->size : 0;
+    }
     TIFFOpenOptions *opts = make_options(&r->sink, max_single_alloc);
     if (!opts) { free(r); return ccodecs_fail(err, errlen, CCODECS_ERR_MEMORY, "out of memory"); }
 
@@ -178,14 +188,30 @@ static int read_tiles(ccodecs_tiff_reader *r, const ccodecs_tiff_page_info *i, u
     int separate = i->planar == PLANARCONFIG_SEPARATE;
     int spp = i->samples_per_pixel, bytes = i->bits_per_sample / 8;
     int per_tile = separate ? 1 : spp;
-    if ((uint64_t)tw * th * per_tile * bytes > (uint64_t)tsize) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_FORMAT, "bad tile size");
+    uint64_t need = (uint64_t)tw * th * per_tile * bytes;
+    if (need > (uint64_t)tsize) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_FORMAT, "bad tile size");
+    /* Why: TileWidth and TileLength come from the file, and a 200-byte file asked for a 34 GB
+     * tile buffer (found by fuzzing). A tile is decoded from the file's bytes, so it cannot be
+     * larger than the file at the best ratio of the supported codecs (LZW, under 4096:1), and
+     * our buffer obeys the same single-allocation cap as libtiff's own. */
+    uint64_t cap = r->max_alloc ? r->max_alloc : UINT64_MAX;
+    if (r->source_size && r->source_size < (UINT64_MAX - 4096) / 4096 && r->source_size * 4096 + 4096 < cap)
+        cap = r->source_size * 4096 + 4096;
+    if ((uint64_t)tsize > cap)
+        return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_FORMAT, "tile of %ux%u (%lld bytes) is larger than the file can hold",
+                            tw, th, (long long)tsize);
     uint8_t *buf = malloc((size_t)tsize);
     if (!buf) return ccodecs_fail(r->sink.buf, r->sink.len, CCODECS_ERR_MEMORY, "out of memory for a tile");
     int st = CCODECS_OK;
     for (int plane = 0; plane < (separate ? spp : 1) && !st; plane++)
         for (uint32_t y = 0; y < i->height && !st; y += th)
             for (uint32_t x = 0; x < i->width && !st; x += tw) {
-                if (TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, (uint16_t)plane), buf, tsize) < 0) {
+                tmsize_t got = TIFFReadEncodedTile(t, TIFFComputeTile(t, x, y, 0, (uint16_t)plane), buf, tsize);
+                /* Why the size check: a tile that decodes short would leave part of `buf`
+                 * (uninitialised heap memory) to be copied into the image. */
+                if (got < 0 || (uint64_t)got < need) {
+                    if (got >= 0 && !r->sink.code)
+                        ccodecs_sink_set(&r->sink, CCODECS_ERR_TRUNCATED, "tile at (%u, %u): got %lld of %llu bytes", x, y, (long long)got, (unsigned long long)need);
                     st = finish_error(&r->sink, CCODECS_ERR_FORMAT);
                     break;
                 }

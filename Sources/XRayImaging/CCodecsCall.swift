@@ -72,6 +72,14 @@ enum ImageSource {
         }
     }
 
+    /// Size of the encoded input in bytes (nil when a file's size cannot be read).
+    var byteCount: Int? {
+        switch self {
+        case .memory(let data): return data.count
+        case .file(let url): return (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue
+        }
+    }
+
     /// Identifies PNG or TIFF from the magic bytes.
     func sniff() throws -> ImageFormat {
         let prefix = try self.prefix(8)

@@ -31,4 +31,20 @@ public struct DecodeLimits: Sendable, Equatable {
                 file: file)
         }
     }
+
+    /// Throws when `rawBytes` of decoded data cannot come out of `sourceBytes` of input even
+    /// at the codec's best possible compression ratio.
+    ///
+    /// Why: a lying header inside the pixel limits (a 20 000 × 20 000 PNG or TIFF strip of a
+    /// few hundred bytes, a zip-bomb-like page) would otherwise make the decoder allocate the
+    /// whole pixel buffer before it finds that the data is not there. No allocation happens
+    /// before this check.
+    func checkPlausible(rawBytes: Int, sourceBytes: Int?, maxRatio: Int, file: String?) throws {
+        guard let sourceBytes else { return }
+        let (most, overflow) = sourceBytes.multipliedReportingOverflow(by: maxRatio)
+        guard !overflow, rawBytes > most &+ 4096 else { return }
+        throw ImageCodecError(.truncated,
+            "header claims \(rawBytes) bytes of pixel data; \(sourceBytes) bytes of input cannot hold them even at \(maxRatio):1 compression",
+            file: file)
+    }
 }

@@ -58,7 +58,7 @@ public enum ImageDecoder {
             return try PNGCodec.decode(source, limits: limits)
         case .tiff:
             return try TIFFCodec.withReader(source, limits: limits) {
-                try TIFFCodec.decodePage($0, page: page, limits: limits, file: source.path)
+                try TIFFCodec.decodePage($0, page: page, limits: limits, file: source.path, sourceBytes: source.byteCount)
             }
         }
     }
@@ -76,9 +76,19 @@ public enum ImageDecoder {
         guard try source.sniff() == .tiff else {
             throw ImageCodecError(.unsupported, "dual-energy images are read from two TIFF pages", file: file)
         }
+        let size = source.byteCount
         let (a, b) = try TIFFCodec.withReader(source, limits: limits) { r in
-            (try TIFFCodec.decodePage(r, page: high, limits: limits, file: file),
-             try TIFFCodec.decodePage(r, page: low, limits: limits, file: file))
+            let a = try TIFFCodec.decodePage(r, page: high, limits: limits, file: file, sourceBytes: size)
+            // Why: the result holds both pages, so a page pair that fits the limits one at a time
+            // could still need twice `maxBytes`; check the combined image before decoding the second.
+            let sampleBytes: Int
+            switch a.pixels {
+            case .uint8: sampleBytes = 1
+            case .uint16: sampleBytes = 2
+            case .float32: sampleBytes = 4
+            }
+            try limits.check(width: a.width, height: a.height, channels: 2 * a.channels, bytesPerSample: sampleBytes, file: file)
+            return (a, try TIFFCodec.decodePage(r, page: low, limits: limits, file: file, sourceBytes: size))
         }
         guard a.channels == 1, b.channels == 1 else {
             throw ImageCodecError(.mismatchedPages, "pages \(high) and \(low) must be single-channel, they have \(a.channels) and \(b.channels)", file: file)

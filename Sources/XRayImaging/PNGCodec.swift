@@ -41,12 +41,27 @@ enum PNGCodec {
     /// Applies the limits to the IHDR dimensions before libpng sees them, so an
     /// absurd header is reported as too large rather than as malformed.
     private static func checkHeader(_ source: ImageSource, limits: DecodeLimits) throws {
-        let head = try source.prefix(24)
-        guard head.count == 24, head[12..<16].elementsEqual("IHDR".utf8) else { return }
+        let head = try source.prefix(26)
+        guard head.count == 26, head[12..<16].elementsEqual("IHDR".utf8) else { return }
         func be32(_ i: Int) -> Int { head[i..<i + 4].reduce(0) { $0 << 8 | Int($1) } }
         let w = be32(16), h = be32(20)
         guard w > 0, h > 0 else { return } // libpng names the problem
         try limits.check(width: w, height: h, channels: 1, bytesPerSample: 1, file: source.path)
+        // The filtered scanlines (one filter byte per row) are a zlib stream inside the file;
+        // deflate cannot expand more than 1032:1, so a tiny file with a large header is
+        // refused here instead of after allocating the pixel buffer.
+        let bitDepth = Int(head[24])
+        let samples: Int
+        switch head[25] {
+        case 0, 3: samples = 1
+        case 2: samples = 3
+        case 4: samples = 2
+        case 6: samples = 4
+        default: return // libpng names the problem
+        }
+        guard [1, 2, 4, 8, 16].contains(bitDepth) else { return }
+        let rawBytes = h * (1 + (w * samples * bitDepth + 7) / 8) // no overflow: w, h < 2^31 and w * h is within limits
+        try limits.checkPlausible(rawBytes: rawBytes, sourceBytes: source.byteCount, maxRatio: 1100, file: source.path)
     }
 
     static func encode(_ image: XRayImage, compressionLevel: Int) throws -> Data {

@@ -21,7 +21,8 @@ enum TIFFCodec {
         return Int(n)
     }
 
-    static func decodePage(_ reader: OpaquePointer, page: Int, limits: DecodeLimits, file: String?) throws -> XRayImage {
+    static func decodePage(_ reader: OpaquePointer, page: Int, limits: DecodeLimits, file: String?,
+                           sourceBytes: Int?) throws -> XRayImage {
         let count = try pageCount(reader, file: file)
         guard page >= 0, page < count else {
             throw ImageCodecError(.pageOutOfRange, "page \(page) requested, the file has \(count)", file: file)
@@ -40,6 +41,21 @@ enum TIFFCodec {
         }
         try limits.check(width: w, height: h, channels: c, bytesPerSample: bits / 8, file: file)
         let n = w * h * c
+        // Strips and tiles must come out of the file's bytes: refuse a page that claims more
+        // than the codec could expand the whole file to (a zip-bomb-like or lying header)
+        // before allocating its pixel buffer. Bounds: none 1:1, PackBits 64:1 (2 bytes make
+        // 128), deflate 1032:1, LZW under 4096:1 (a 12-bit code yields at most 4096 bytes).
+        let maxRatio: Int?
+        switch Int(info.compression) {
+        case Int(CCODECS_TIFF_COMPRESSION_NONE): maxRatio = 1
+        case Int(CCODECS_TIFF_COMPRESSION_PACKBITS): maxRatio = 64
+        case Int(CCODECS_TIFF_COMPRESSION_DEFLATE), 32946: maxRatio = 1100 // 32946: Adobe-style deflate
+        case Int(CCODECS_TIFF_COMPRESSION_LZW): maxRatio = 4096
+        default: maxRatio = nil // refused as unsupported by the reader
+        }
+        if let maxRatio {
+            try limits.checkPlausible(rawBytes: n * (bits / 8), sourceBytes: sourceBytes, maxRatio: maxRatio, file: file)
+        }
         func read(_ p: UnsafeMutableRawPointer, _ size: Int) throws {
             try ccall(file: file) { ccodecs_tiff_read_page(reader, Int32(page), p, size, $0, $1) }
         }

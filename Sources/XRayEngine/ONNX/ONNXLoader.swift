@@ -80,35 +80,90 @@ struct ONNXLoader {
             nodes.append(GraphNode(name: name, opType: n.opType, domain: n.domain,
                                    inputs: n.input, outputs: n.output, attributes: attrs))
         }
+        // ONNX graphs are in SSA form: every value is defined once, by a graph input, an
+        // initializer or one node output. Why it is enforced: a node that redefined a graph
+        // input (found by fuzzing: `x = ReduceMean(x)`) made the session bind the input slot
+        // to the smaller node output's arena buffer, and `run` then wrote past the arena.
+        var defined = Set(constants.keys)
+        for d in inputs where !defined.insert(d.name).inserted {
+            throw EngineError.malformedModel(reason: "graph input '\(d.name)' is declared twice")
+        }
+        for n in nodes {
+            for o in n.outputs where !o.isEmpty && !defined.insert(o).inserted {
+                throw EngineError.malformedModel(reason: "node '\(n.name)' (\(n.opType)) redefines value '\(o)'; ONNX values are assigned once")
+            }
+        }
         return GraphIR(nodes: try topologicallySorted(nodes, available: Set(constants.keys).union(inputs.map(\.name))),
                        constants: constants, inputs: inputs, outputs: outputs)
     }
 
+    /// Orders the nodes so that every node comes after the producers of its inputs; among
+    /// ready nodes the one listed first in the file goes first (a sorted file keeps its order).
+    ///
+    /// Why Kahn's algorithm with a ready heap: the former wave-by-wave rescan was quadratic in
+    /// the node count, so a crafted file listing a long chain in reverse order (a few hundred
+    /// kilobytes) kept the loader busy for minutes. This is O((nodes + edges) log nodes).
+    /// Cycles and inputs nobody produces leave nodes that never become ready.
     func topologicallySorted(_ nodes: [GraphNode], available: Set<String>) throws -> [GraphNode] {
         var known = available
-        var remaining = nodes
+        var consumers: [String: [Int]] = [:]
+        var pending = [Int](repeating: 0, count: nodes.count)
+        var ready = MinHeap()
+        for (i, n) in nodes.enumerated() {
+            var missing = Set<String>()
+            for name in n.inputs where !name.isEmpty && !known.contains(name) { missing.insert(name) }
+            pending[i] = missing.count
+            for name in missing { consumers[name, default: []].append(i) }
+            if missing.isEmpty { ready.push(i) }
+        }
         var sorted: [GraphNode] = []
         sorted.reserveCapacity(nodes.count)
-        while !remaining.isEmpty {
-            var next: [GraphNode] = []
-            var progressed = false
-            for n in remaining {
-                if n.inputs.allSatisfy({ $0.isEmpty || known.contains($0) }) {
-                    sorted.append(n)
-                    for o in n.outputs where !o.isEmpty { known.insert(o) }
-                    progressed = true
-                } else {
-                    next.append(n)
+        while let i = ready.pop() {
+            sorted.append(nodes[i])
+            for o in nodes[i].outputs where !o.isEmpty && known.insert(o).inserted {
+                for c in consumers.removeValue(forKey: o) ?? [] {
+                    pending[c] -= 1
+                    if pending[c] == 0 { ready.push(c) }
                 }
             }
-            if !progressed {
-                let n = next[0]
-                let missing = n.inputs.first { !$0.isEmpty && !known.contains($0) } ?? "?"
-                throw EngineError.missingInput(node: n.name, op: n.opType, name: missing)
-            }
-            remaining = next
+        }
+        if sorted.count < nodes.count, let i = pending.firstIndex(where: { $0 > 0 }) {
+            let n = nodes[i]
+            let missing = n.inputs.first { !$0.isEmpty && !known.contains($0) } ?? "?"
+            throw EngineError.missingInput(node: n.name, op: n.opType, name: missing)
         }
         return sorted
+    }
+
+    /// A binary min-heap of node indices.
+    struct MinHeap {
+        private var items: [Int] = []
+        mutating func push(_ v: Int) {
+            items.append(v)
+            var c = items.count - 1
+            while c > 0 {
+                let p = (c - 1) / 2
+                guard items[c] < items[p] else { break }
+                items.swapAt(c, p); c = p
+            }
+        }
+        mutating func pop() -> Int? {
+            guard let top = items.first else { return nil }
+            let last = items.removeLast()
+            if !items.isEmpty {
+                items[0] = last
+                var p = 0
+                while true {
+                    let l = 2 * p + 1, r = l + 1
+                    var m = p
+                    if l < items.count, items[l] < items[m] { m = l }
+                    if r < items.count, items[r] < items[m] { m = r }
+                    if m == p { break }
+                    items.swapAt(p, m); p = m
+                }
+            }
+            return top
+        }
     }
 
     func declaration(_ vi: Onnx_ValueInfoProto) throws -> ValueDeclaration {
@@ -283,7 +338,12 @@ struct ONNXLoader {
                 want = end >= UInt64(offset) ? Int(clamping: end - UInt64(offset)) : 0
                 try handle.seek(toOffset: UInt64(offset))
             }
-            guard want <= maximumElementCount * 8 else {
+            // Why: a negative "length" would trap in read(upToCount:), and a length beyond what
+            // the declared shape can use would read (and hold) an arbitrary amount of a file.
+            guard want >= 0 else {
+                throw EngineError.externalData(reason: "tensor '\(t.name)': negative external length \(want)")
+            }
+            guard want <= maximumElementCount * 8, want <= count * 8 else {
                 throw EngineError.resourceLimit(reason: "tensor '\(t.name)': external length \(want)")
             }
             let data = try handle.read(upToCount: want) ?? Data()

@@ -1,0 +1,38 @@
+// libFuzzer harness: ONNX model load (protobuf parse, graph passes, operator creation),
+// makeSession for a small input shape (shape inference, memory planning, weight packing)
+// and one run on zeros when the plan is small.
+import Foundation
+import XRayEngine
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    let data = Data(bytes: bytes, count: count)
+    // No baseDirectory: external-data tensors must be rejected, never read from disk.
+    guard let model = try? Model(data: data) else { return 0 }
+    _ = model.summary
+    var shapes: [String: [Int]] = [:]
+    for input in model.inputs {
+        // Symbolic dimensions get 8; declared ones are kept when small (a mismatch is
+        // then rejected by makeSession, which is also worth exercising).
+        shapes[input.name] = input.shape.map { min(max($0 ?? 8, 1), 32) }
+    }
+    guard let session = try? model.makeSession(inputShapes: shapes, maximumMemoryBytes: 64 << 20) else { return 0 }
+    // The run itself is bounded by the plan; only skip plans that are merely slow.
+    guard session.macCount < 50_000_000 else { return 0 }
+    var feeds: [String: Tensor] = [:]
+    for (name, shape) in session.inputShapes { feeds[name] = Tensor(zeros: shape) }
+    _ = try? session.run(feeds)
+    return 0
+}
+
+// SwiftPM compiles this single-file executable as top-level code and links it with
+// `--defsym main=<Target>_main`, so libFuzzer's own main() is never used: hand control to
+// libFuzzer's driver from here instead (it also calls LLVMFuzzerInitialize when defined).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+var fuzzArgc = CommandLine.argc
+var fuzzArgv = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&fuzzArgc, &fuzzArgv, fuzz))
