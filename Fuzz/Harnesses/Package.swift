@@ -10,9 +10,10 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "XRayScreen", path: "../..")],
     targets: [
-        .executableTarget(name: "FuzzPNG", dependencies: [.product(name: "XRayImaging", package: "XRayScreen")]),
-        .executableTarget(name: "FuzzTIFF", dependencies: [.product(name: "XRayImaging", package: "XRayScreen")]),
-        .executableTarget(name: "FuzzONNX", dependencies: [.product(name: "XRayEngine", package: "XRayScreen")]),
-        .executableTarget(name: "FuzzCalibration", dependencies: [.product(name: "XRayDetection", package: "XRayScreen")]),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzPNG", dependencies: ["FuzzDriver", .product(name: "XRayImaging", package: "XRayScreen")]),
+        .executableTarget(name: "FuzzTIFF", dependencies: ["FuzzDriver", .product(name: "XRayImaging", package: "XRayScreen")]),
+        .executableTarget(name: "FuzzONNX", dependencies: ["FuzzDriver", .product(name: "XRayEngine", package: "XRayScreen")]),
+        .executableTarget(name: "FuzzCalibration", dependencies: ["FuzzDriver", .product(name: "XRayDetection", package: "XRayScreen")]),
     ]
 )

@@ -2,6 +2,7 @@
 // makeSession for a small input shape (shape inference, memory planning, weight packing)
 // and one run on zeros when the plan is small.
 import Foundation
+import FuzzDriver
 import XRayEngine
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -25,14 +26,4 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM compiles this single-file executable as top-level code and links it with
-// `--defsym main=<Target>_main`, so libFuzzer's own main() is never used: hand control to
-// libFuzzer's driver from here instead (it also calls LLVMFuzzerInitialize when defined).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
-var fuzzArgc = CommandLine.argc
-var fuzzArgv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&fuzzArgc, &fuzzArgv, fuzz))
+runFuzzer(fuzz)

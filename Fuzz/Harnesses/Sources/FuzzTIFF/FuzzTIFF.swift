@@ -1,6 +1,7 @@
 // libFuzzer harness: TIFF decode from memory: page counting, every page (up to 4),
 // and the two-page dual-energy decode.
 import Foundation
+import FuzzDriver
 import XRayImaging
 
 // Tighter than .standard so that a header which is merely large (but legal) does not
@@ -51,14 +52,4 @@ public func fuzz(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
     return 0
 }
 
-// SwiftPM compiles this single-file executable as top-level code and links it with
-// `--defsym main=<Target>_main`, so libFuzzer's own main() is never used: hand control to
-// libFuzzer's driver from here instead (it also calls LLVMFuzzerInitialize when defined).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
-                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                         _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
-var fuzzArgc = CommandLine.argc
-var fuzzArgv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&fuzzArgc, &fuzzArgv, fuzz))
+runFuzzer(fuzz)
