@@ -129,25 +129,20 @@ struct Preprocessor: Sendable {
         for c in 0..<modelChannels.count {
             let srcOffset = scan.sourceChannel[c] * plane + rows.lowerBound * w
             let d = out.value + c * n * w
+            // Integer scans: one table lookup per pixel.
+            func lookUp<T: BinaryInteger>(_ p: [T]) {
+                p.withUnsafeBufferPointer { src in
+                    scan.lookup[c].withUnsafeBufferPointer { lut in
+                        let s = src.baseAddress! + srcOffset, l = lut.baseAddress!
+                        Parallel.forEachRange(workers: workers, count: n * w, minimumChunk: 1 << 16) { r in
+                            for i in r { d[i] = l[Int(s[i])] }
+                        }
+                    }
+                }
+            }
             switch image.pixels {
-            case .uint16(let p):
-                p.withUnsafeBufferPointer { src in
-                    scan.lookup[c].withUnsafeBufferPointer { lut in
-                        let s = src.baseAddress! + srcOffset, l = lut.baseAddress!
-                        Parallel.forEachRange(workers: workers, count: n * w, minimumChunk: 1 << 16) { r in
-                            for i in r { d[i] = l[Int(s[i])] }
-                        }
-                    }
-                }
-            case .uint8(let p):
-                p.withUnsafeBufferPointer { src in
-                    scan.lookup[c].withUnsafeBufferPointer { lut in
-                        let s = src.baseAddress! + srcOffset, l = lut.baseAddress!
-                        Parallel.forEachRange(workers: workers, count: n * w, minimumChunk: 1 << 16) { r in
-                            for i in r { d[i] = l[Int(s[i])] }
-                        }
-                    }
-                }
+            case .uint16(let p): lookUp(p)
+            case .uint8(let p): lookUp(p)
             case .float32(let p):
                 p.withUnsafeBufferPointer { src in
                     let s = src.baseAddress! + srcOffset
