@@ -52,6 +52,18 @@ def dice_loss(logits, target):
     return (1 - (2 * inter + 1) / (p.sum((1, 2, 3)) + target.sum((1, 2, 3)) + 1)).mean()
 
 
+def learning_rate(args, step, elapsed):
+    """One-cycle schedule (10 % warm-up, cosine decay) over whichever runs out first, the
+    steps or the wall-clock budget, so a run cut short by `--minutes` still anneals."""
+    progress = step / args.steps
+    if args.minutes:
+        progress = max(progress, elapsed / (args.minutes * 60))
+    progress = min(progress, 1.0)
+    if progress < 0.1:
+        return args.lr * (0.04 + 0.96 * progress / 0.1)
+    return args.lr * (0.5 + 0.5 * np.cos(np.pi * (progress - 0.1) / 0.9)) + 1e-6
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", nargs="+", required=True, help="folders written by xray-screen synth")
@@ -68,6 +80,12 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, default=0, help="stop early after this wall time (0 = no limit)")
+    ap.add_argument("--positive-fraction", type=float, default=0.6, help="share of tiles centred on an anomaly")
+    ap.add_argument("--pos-weight", type=float, default=4.0, help="BCE weight of anomalous pixels")
+    ap.add_argument("--fp32", action="store_true",
+                    help="train in plain fp32 (default: bf16 autocast + channels-last, about 2x faster on CPU)")
+    ap.add_argument("--snapshot-minutes", type=float, default=0,
+                    help="also export OUT.stepN.onnx every so many minutes, to evaluate while training")
     ap.add_argument("--command", default="", help="the data-generation command, recorded as provenance")
     args = ap.parse_args()
 
@@ -83,29 +101,57 @@ def main():
     widths = tuple(int(w) for w in args.widths.split(","))
     net = AnomalyUNet(1, widths)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=args.steps, pct_start=0.1)
-    t0 = time.time()
+    fast = not args.fp32
+    if fast:
+        net = net.to(memory_format=torch.channels_last)
+    pos_weight = torch.tensor(args.pos_weight)
+    t0 = last_snapshot = time.time()
     net.train()
     for step in range(1, args.steps + 1):
-        x, y = sample_batch(scans, rng, args.batch, args.tile, 0.6)
-        logits = net(x)
-        loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=torch.tensor(4.0)) + dice_loss(logits, y)
+        x, y = sample_batch(scans, rng, args.batch, args.tile, args.positive_fraction)
+        if fast:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+            logits = net(x)
+        logits = logits.float()
+        loss = F.binary_cross_entropy_with_logits(logits, y, pos_weight=pos_weight) + dice_loss(logits, y)
         opt.zero_grad()
         loss.backward()
+        for group in opt.param_groups:
+            group["lr"] = learning_rate(args, step, time.time() - t0)
         opt.step()
-        sched.step()
         if step % 50 == 0 or step == 1:
             print(f"step {step} loss {loss.item():.4f} {time.time() - t0:.0f}s", flush=True)
+        if args.snapshot_minutes and time.time() - last_snapshot > args.snapshot_minutes * 60:
+            last_snapshot = time.time()
+            export(net, args, f"{os.path.splitext(args.out)[0]}.step{step}.onnx", {})
+            net.train()
+            if fast:
+                net = net.to(memory_format=torch.channels_last)
         if args.minutes and time.time() - t0 > args.minutes * 60:
             print(f"time budget reached at step {step}", flush=True)
             break
     train_seconds = time.time() - t0
 
-    net.eval()
     tile = args.export_tile
-    torch.onnx.export(WithSigmoid(net), torch.zeros(1, 1, tile, tile), args.out, input_names=["input"],
+    export(net, args, args.out, {
+        "xrayscreen.provenance.recipe": "Models/training/train.py " + " ".join(
+            f"--{k}={v}" for k, v in vars(args).items() if k not in ("data", "out", "command")),
+        "xrayscreen.provenance.data": args.command,
+        "xrayscreen.provenance.date": datetime.date.today().isoformat(),
+        "xrayscreen.provenance.train_seconds": f"{train_seconds:.0f}",
+        "xrayscreen.provenance.gmac_per_tile": f"{macs_per_tile(net, 1, tile) / 1e9:.3f}",
+        "xrayscreen.provenance.parameters": str(sum(p.numel() for p in net.parameters())),
+    })
+
+
+def export(net, args, path, provenance):
+    """ONNX with a static 1x1xTxT input, sigmoid output and the detector's metadata."""
+    net = net.eval().to(memory_format=torch.contiguous_format)
+    tile = args.export_tile
+    torch.onnx.export(WithSigmoid(net), torch.zeros(1, 1, tile, tile), path, input_names=["input"],
                       output_names=["anomaly"], opset_version=17, dynamo=False)
-    model = onnx.load(args.out)
+    model = onnx.load(path)
     meta = {
         "xrayscreen.model_name": os.path.splitext(os.path.basename(args.out))[0],
         "xrayscreen.format_version": "1",
@@ -118,19 +164,13 @@ def main():
         "xrayscreen.tile_size": str(tile),
         "xrayscreen.tile_overlap": str(args.overlap),
         "xrayscreen.output": "probability",
-        "xrayscreen.provenance.recipe": "Models/training/train.py " + " ".join(
-            f"--{k}={v}" for k, v in vars(args).items() if k not in ("data", "out", "command")),
-        "xrayscreen.provenance.data": args.command,
-        "xrayscreen.provenance.date": datetime.date.today().isoformat(),
-        "xrayscreen.provenance.train_seconds": f"{train_seconds:.0f}",
-        "xrayscreen.provenance.gmac_per_tile": f"{macs_per_tile(net, 1, tile) / 1e9:.3f}",
-        "xrayscreen.provenance.parameters": str(sum(p.numel() for p in net.parameters())),
+        **provenance,
     }
     del model.metadata_props[:]
     for k, v in meta.items():
         model.metadata_props.add(key=k, value=v)
-    onnx.save(model, args.out)
-    print(json.dumps(meta, indent=1))
+    onnx.save(model, path)
+    print(f"exported {path}" if not provenance else json.dumps(meta, indent=1), flush=True)
 
 
 if __name__ == "__main__":

@@ -60,14 +60,21 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         k -= 1
     }
     if cols == GemmTile.nr {
-        gemmStoreRow(c00, c01, c + 0 * ldc, accumulate: accumulate)
-        if rows > 1 { gemmStoreRow(c10, c11, c + 1 * ldc, accumulate: accumulate) }
-        if rows > 2 { gemmStoreRow(c20, c21, c + 2 * ldc, accumulate: accumulate) }
-        if rows > 3 { gemmStoreRow(c30, c31, c + 3 * ldc, accumulate: accumulate) }
-        if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, accumulate: accumulate) }
-        if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, accumulate: accumulate) }
-        if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, accumulate: accumulate) }
-        if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate) }
+        // Full tile: bias and activation applied in registers, one store per vector.
+        let act = epilogue?.activation ?? .none
+        let bias = epilogue?.bias
+        @inline(__always) func row(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ r: Int) {
+            gemmStoreRow(v0, v1, c + r * ldc, accumulate: accumulate, finish: epilogue != nil,
+                         bias: bias?[r] ?? 0, activation: act)
+        }
+        row(c00, c01, 0)
+        if rows > 1 { row(c10, c11, 1) }
+        if rows > 2 { row(c20, c21, 2) }
+        if rows > 3 { row(c30, c31, 3) }
+        if rows > 4 { row(c40, c41, 4) }
+        if rows > 5 { row(c50, c51, 5) }
+        if rows > 6 { row(c60, c61, 6) }
+        if rows > 7 { row(c70, c71, 7) }
     } else {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: GemmTile.mr * GemmTile.nr) { tile in
             let t = tile.baseAddress!
@@ -81,16 +88,22 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
             storeVector(c70, t + 224); storeVector(c71, t + 240)
             gemmStorePartialTile(t, c, ldc: ldc, rows: rows, cols: cols, accumulate: accumulate)
         }
+        if let epilogue { gemmTileEpilogue(c, ldc: ldc, rows: rows, cols: cols, epilogue) }
     }
-    if let epilogue { gemmTileEpilogue(c, ldc: ldc, rows: rows, cols: cols, epilogue) }
 }
 
 @inline(__always)
-func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
+func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool,
+                  finish: Bool, bias: Float, activation: FusedActivation) {
     var x0 = v0, x1 = v1
     if accumulate {
         x0 += loadVector(dst)
         x1 += loadVector(dst + 16)
+    }
+    if finish {
+        let b = SIMD16<Float>(repeating: bias)
+        x0 = activation.apply(x0 + b)
+        x1 = activation.apply(x1 + b)
     }
     storeVector(x0, dst)
     storeVector(x1, dst + 16)
