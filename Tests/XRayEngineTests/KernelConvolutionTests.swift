@@ -100,6 +100,12 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(6, 6, k: 3, kw: 2, s: 3, sw: 2, d: 2, g: 6, pads: (2, 1, 0, 3)), height: 17, width: 15,
               batch: 2, threads: 2, expect: .depthwise)
         check(desc(16, 16, k: 3, s: 2, g: 16, pad: 1), height: 33, width: 40, activation: .hardSwish, threads: 2)
+        // Small maps, where vectors span several rows of the flat layout and copies overrun rows.
+        check(desc(9, 9, k: 3, g: 9, pad: 1), height: 7, width: 7, activation: .clip(min: 0, max: 6), expect: .depthwise)
+        check(desc(3, 3, k: 3, g: 3, pad: 1), height: 1, width: 1, expect: .depthwise)
+        check(desc(5, 5, k: 3, g: 5, pad: 1), height: 4, width: 16, expect: .depthwise)
+        check(desc(4, 4, k: 3, s: 2, g: 4, pad: 1), height: 7, width: 7, batch: 3, threads: 2, expect: .depthwise)
+        check(desc(2, 2, k: 3, g: 2), height: 3, width: 3, expect: .depthwise)
     }
 
     func testGeneralIm2col() {

@@ -1,30 +1,42 @@
-/// Depthwise convolution (`groups == C_in == C_out`), vectorised along W.
+/// Depthwise convolution (`groups == C_in == C_out`), vectorised over whole rows at once.
 ///
-/// Per (image, channel) the input is copied once into a zero-padded buffer whose
-/// columns are de-interleaved by the horizontal stride (phase `x % sw` stored
-/// apart), so every tap of every stride/dilation reads 16 consecutive floats.
-/// Each 16-wide output vector accumulates all taps in a register, then the
-/// bias and activation are applied before one store.
+/// Per (image, channel) the input is copied into zero-padded *planes*: the padded image
+/// split by the strides into `sh × sw` sub-images (padded row `py` goes to row-phase
+/// `py % sh`, column `px` to column-phase `px % sw`), each stored flat with one pitch `P`.
+/// Output `(oy, ox)` lives at flat index `oy * P + ox`, and every tap `(ky, kx)` reads
+/// its plane at that same index plus a constant offset, so one 16-wide vector covers
+/// parts of several output rows: a 7 × 7 map costs 4 vectors per tap instead of 7.
+/// Lanes that land in the pitch's spare columns compute garbage that is never copied out.
 enum Depthwise {
     struct Geometry {
-        let paddedHeight: Int
-        let phaseWidth: Int
         let outputHeight: Int
         let outputWidth: Int
+        /// Row pitch of every plane and of the flat output.
+        let pitch: Int
+        /// Rows of one plane that hold padded input.
+        let planeRows: Int
+        /// Floats per plane: the rows plus what the last vector's taps read past them.
+        let planeCount: Int
+        /// Flat outputs computed (whole vectors).
+        let flatOutputs: Int
 
         init(_ d: Convolution2DDescriptor, height: Int, width: Int) {
             let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
             outputHeight = oh
             outputWidth = ow
-            paddedHeight = height + d.padTop + d.padBottom
+            let paddedHeight = height + d.padTop + d.padBottom
             let paddedWidth = width + d.padLeft + d.padRight
-            let owPad = (ow + 15) / 16 * 16
-            let need = max((paddedWidth + d.strideWidth - 1) / d.strideWidth,
-                           owPad + (d.kernelWidth - 1) * d.dilationWidth / d.strideWidth + 1)
-            phaseWidth = (need + 15) / 16 * 16
+            pitch = (paddedWidth + d.strideWidth - 1) / d.strideWidth
+            planeRows = (paddedHeight + d.strideHeight - 1) / d.strideHeight
+            flatOutputs = (oh * pitch + 15) / 16 * 16
+            let reach = (d.kernelHeight - 1) * d.dilationHeight / d.strideHeight * pitch
+                + (d.kernelWidth - 1) * d.dilationWidth / d.strideWidth
+            planeCount = max(planeRows * pitch, flatOutputs + reach)
         }
 
-        func scratchPerThread(strideWidth: Int) -> Int { strideWidth * paddedHeight * phaseWidth }
+        func scratchPerThread(_ d: Convolution2DDescriptor) -> Int {
+            d.strideHeight * d.strideWidth * planeCount + flatOutputs + 16
+        }
     }
 
     static func run(descriptor d: Convolution2DDescriptor, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -32,7 +44,7 @@ enum Depthwise {
                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         let g = Geometry(d, height: height, width: width)
         let channels = d.outputChannels
-        let perThread = g.scratchPerThread(strideWidth: d.strideWidth)
+        let perThread = g.scratchPerThread(d)
         ParallelFor.run(count: batch * channels, threads: threads) { task, worker in
             let c = task % channels
             channel(d, g, weights: weights + c * d.kernelHeight * d.kernelWidth, bias: bias[c], activation: activation,
@@ -43,123 +55,137 @@ enum Depthwise {
     }
 
     @inline(__always)
-    static func channel(_ d: Convolution2DDescriptor, _ g: Geometry, weights: UnsafePointer<Float>, bias: Float,
-                        activation: FusedActivation, input: UnsafePointer<Float>, height: Int, width: Int,
-                        output: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
-        let sw = d.strideWidth
-        let pw = g.phaseWidth
-        let phaseStride = g.paddedHeight * pw
-        // Zero-padded, stride-de-interleaved copy of the channel: only what the copy
-        // below does not overwrite is zeroed (pad rows; each row's head and tail).
-        @inline(__always) func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
-            var i = 0
-            while i &+ 16 <= count { storeVector(SIMD16(), p + i); i &+= 16 }
-            while i < count { p[i] = 0; i &+= 1 }
-        }
-        for phase in 0..<sw {
-            let base = buffer + phase * phaseStride
-            zero(base, d.padTop * pw)
-            zero(base + (d.padTop + height) * pw, (g.paddedHeight - d.padTop - height) * pw)
-            // Columns idx of this phase hold padded x = idx * sw + phase; the image covers
-            // [padLeft, padLeft + width).
-            let lo = max(0, (d.padLeft - phase + sw - 1) / sw)
-            let hi = min(pw, max(lo, (d.padLeft + width - phase + sw - 1) / sw))
+    static func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count { storeVector(SIMD16(), p + i); i &+= 16 }
+        while i < count { p[i] = 0; i &+= 1 }
+    }
+
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count { storeVector(loadVector(src + i), dst + i); i &+= 16 }
+        while i < count { dst[i] = src[i]; i &+= 1 }
+    }
+
+    /// Copies `count` floats in whole vectors: it may read and write up to 15 floats past
+    /// `count`, so callers use it only where both sides have that slack and what it
+    /// overwrites is written again afterwards (rows copied in order).
+    @inline(__always)
+    static func copyOverrunning(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        repeat { storeVector(loadVector(src + i), dst + i); i &+= 16 } while i < count
+    }
+
+    /// Copies one channel into its zero-padded planes.
+    @inline(__always)
+    static func fillPlanes(_ d: Convolution2DDescriptor, _ g: Geometry, input: UnsafePointer<Float>,
+                           height: Int, width: Int, planes: UnsafeMutablePointer<Float>) {
+        let sh = d.strideHeight, sw = d.strideWidth, p = g.pitch
+        if sh == 1 && sw == 1 {
+            // One plane: zero only what the row copies leave (pad rows, row heads/tails, the tail).
+            // Rows whose source has 15 floats of slack behind them copy in whole vectors; the
+            // spill lands in the next row (or the bottom padding), which is written after.
+            zero(planes, d.padTop * p)
+            let total = height * width
             for y in 0..<height {
-                let row = base + (d.padTop + y) * pw
-                zero(row, lo)
-                zero(row + hi, pw - hi)
-            }
-        }
-        for y in 0..<height {
-            let src = input + y * width
-            let py = y + d.padTop
-            if sw == 1 {
-                let dst = buffer + py * pw + d.padLeft
-                var x = 0
-                while x + 16 <= width { storeVector(loadVector(src + x), dst + x); x += 16 }
-                while x < width { dst[x] = src[x]; x += 1 }
-            } else if sw == 2 {
-                // Even source columns go to phase padLeft % 2, odd ones to the other.
-                let rowBase = buffer + py * pw
-                let evenDst = rowBase + (d.padLeft & 1) * phaseStride + d.padLeft / 2
-                let oddDst = rowBase + ((d.padLeft + 1) & 1) * phaseStride + (d.padLeft + 1) / 2
-                let pairs = width / 2
-                for i in 0..<pairs {
-                    evenDst[i] = src[2 &* i]
-                    oddDst[i] = src[2 &* i &+ 1]
+                let row = planes + (y + d.padTop) * p
+                zero(row, d.padLeft)
+                if y * width + (width + 15) / 16 * 16 <= total {
+                    copyOverrunning(input + y * width, row + d.padLeft, width)
+                } else {
+                    copy(input + y * width, row + d.padLeft, width)
                 }
-                if width & 1 == 1 { evenDst[pairs] = src[width - 1] }
-            } else {
-                var phase = d.padLeft % sw, index = d.padLeft / sw
-                let rowBase = buffer + py * pw
-                for x in 0..<width {
-                    rowBase[phase * phaseStride + index] = src[x]
-                    phase += 1
-                    if phase == sw { phase = 0; index += 1 }
-                }
+                zero(row + d.padLeft + width, p - d.padLeft - width)
             }
-        }
-        let kh = d.kernelHeight, kw = d.kernelWidth
-        let ow = g.outputWidth
-        let biasVector = SIMD16<Float>(repeating: bias)
-        if kh == 3 && kw == 3 && d.dilationWidth == 1 && d.dilationHeight == 1 && sw <= 2 {
-            // 3×3 with stride 1 or 2: taps unrolled, weights held in registers.
-            let w0 = SIMD16<Float>(repeating: weights[0]), w1 = SIMD16<Float>(repeating: weights[1])
-            let w2 = SIMD16<Float>(repeating: weights[2]), w3 = SIMD16<Float>(repeating: weights[3])
-            let w4 = SIMD16<Float>(repeating: weights[4]), w5 = SIMD16<Float>(repeating: weights[5])
-            let w6 = SIMD16<Float>(repeating: weights[6]), w7 = SIMD16<Float>(repeating: weights[7])
-            let w8 = SIMD16<Float>(repeating: weights[8])
-            // Column kx reads phase kx % sw at offset kx / sw.
-            let o0 = 0
-            let o1 = sw == 1 ? 1 : phaseStride
-            let o2 = sw == 1 ? 2 : 1
-            for oy in 0..<g.outputHeight {
-                let r0 = UnsafePointer(buffer + oy * d.strideHeight * pw)
-                let r1 = r0 + pw, r2 = r1 + pw
-                let out = output + oy * ow
-                var x = 0
-                while x < ow {
-                    var acc = biasVector
-                    acc = fusedMultiplyAdd(w0, loadVector(r0 + x + o0), acc)
-                    acc = fusedMultiplyAdd(w1, loadVector(r0 + x + o1), acc)
-                    acc = fusedMultiplyAdd(w2, loadVector(r0 + x + o2), acc)
-                    acc = fusedMultiplyAdd(w3, loadVector(r1 + x + o0), acc)
-                    acc = fusedMultiplyAdd(w4, loadVector(r1 + x + o1), acc)
-                    acc = fusedMultiplyAdd(w5, loadVector(r1 + x + o2), acc)
-                    acc = fusedMultiplyAdd(w6, loadVector(r2 + x + o0), acc)
-                    acc = fusedMultiplyAdd(w7, loadVector(r2 + x + o1), acc)
-                    acc = fusedMultiplyAdd(w8, loadVector(r2 + x + o2), acc)
-                    storeOutput(activation.apply(acc), out + x, count: ow - x)
-                    x += 16
-                }
-            }
+            let filled = (d.padTop + height) * p
+            zero(planes + filled, g.planeCount - filled)
             return
         }
-        for oy in 0..<g.outputHeight {
-            let out = output + oy * ow
-            var x = 0
-            while x < ow {
-                var acc = biasVector
-                for ky in 0..<kh {
-                    let row = UnsafePointer(buffer + (oy * d.strideHeight + ky * d.dilationHeight) * pw + x)
-                    for kx in 0..<kw {
-                        let offset = kx * d.dilationWidth
-                        let src = row + (offset % sw) * phaseStride + offset / sw
-                        acc = fusedMultiplyAdd(SIMD16(repeating: weights[ky * kw + kx]), loadVector(src), acc)
-                    }
+        zero(planes, sh * sw * g.planeCount)
+        for y in 0..<height {
+            let py = y + d.padTop
+            let rowBase = planes + (py % sh) * sw * g.planeCount + (py / sh) * p
+            let src = input + y * width
+            if sw == 2 {
+                // Even padded columns go to column-phase 0, odd ones to phase 1.
+                let even = rowBase + (d.padLeft & 1) * g.planeCount + d.padLeft / 2
+                let odd = rowBase + ((d.padLeft + 1) & 1) * g.planeCount + (d.padLeft + 1) / 2
+                let pairs = width / 2
+                for i in 0..<pairs {
+                    even[i] = src[2 &* i]
+                    odd[i] = src[2 &* i &+ 1]
                 }
-                storeOutput(activation.apply(acc), out + x, count: ow - x)
-                x += 16
+                if width & 1 == 1 { even[pairs] = src[width - 1] }
+            } else {
+                for x in 0..<width {
+                    let px = x + d.padLeft
+                    rowBase[(px % sw) * g.planeCount + px / sw] = src[x]
+                }
             }
         }
     }
 
     @inline(__always)
-    static func storeOutput(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, count: Int) {
-        if count >= 16 {
-            storeVector(v, dst)
+    static func channel(_ d: Convolution2DDescriptor, _ g: Geometry, weights: UnsafePointer<Float>, bias: Float,
+                        activation: FusedActivation, input: UnsafePointer<Float>, height: Int, width: Int,
+                        output: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
+        let sh = d.strideHeight, sw = d.strideWidth
+        fillPlanes(d, g, input: input, height: height, width: width, planes: buffer)
+        let flat = buffer + sh * sw * g.planeCount
+        let kh = d.kernelHeight, kw = d.kernelWidth
+        let biasVector = SIMD16<Float>(repeating: bias)
+        /// Where tap `(ky, kx)` reads for flat output 0.
+        @inline(__always) func tap(_ ky: Int, _ kx: Int) -> UnsafePointer<Float> {
+            let dy = ky * d.dilationHeight, dx = kx * d.dilationWidth
+            return UnsafePointer(buffer + ((dy % sh) * sw + dx % sw) * g.planeCount + (dy / sh) * g.pitch + dx / sw)
+        }
+        if kh == 3 && kw == 3 {
+            // Weights and tap addresses held in registers.
+            let w0 = SIMD16<Float>(repeating: weights[0]), w1 = SIMD16<Float>(repeating: weights[1])
+            let w2 = SIMD16<Float>(repeating: weights[2]), w3 = SIMD16<Float>(repeating: weights[3])
+            let w4 = SIMD16<Float>(repeating: weights[4]), w5 = SIMD16<Float>(repeating: weights[5])
+            let w6 = SIMD16<Float>(repeating: weights[6]), w7 = SIMD16<Float>(repeating: weights[7])
+            let w8 = SIMD16<Float>(repeating: weights[8])
+            let t0 = tap(0, 0), t1 = tap(0, 1), t2 = tap(0, 2)
+            let t3 = tap(1, 0), t4 = tap(1, 1), t5 = tap(1, 2)
+            let t6 = tap(2, 0), t7 = tap(2, 1), t8 = tap(2, 2)
+            var i = 0
+            while i < g.flatOutputs {
+                var acc = fusedMultiplyAdd(w0, loadVector(t0 + i), biasVector)
+                acc = fusedMultiplyAdd(w1, loadVector(t1 + i), acc)
+                acc = fusedMultiplyAdd(w2, loadVector(t2 + i), acc)
+                acc = fusedMultiplyAdd(w3, loadVector(t3 + i), acc)
+                acc = fusedMultiplyAdd(w4, loadVector(t4 + i), acc)
+                acc = fusedMultiplyAdd(w5, loadVector(t5 + i), acc)
+                acc = fusedMultiplyAdd(w6, loadVector(t6 + i), acc)
+                acc = fusedMultiplyAdd(w7, loadVector(t7 + i), acc)
+                acc = fusedMultiplyAdd(w8, loadVector(t8 + i), acc)
+                storeVector(activation.apply(acc), flat + i)
+                i &+= 16
+            }
         } else {
-            for j in 0..<count { dst[j] = v[j] }
+            var i = 0
+            while i < g.flatOutputs {
+                var acc = biasVector
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        acc = fusedMultiplyAdd(SIMD16(repeating: weights[ky * kw + kx]), loadVector(tap(ky, kx) + i), acc)
+                    }
+                }
+                storeVector(activation.apply(acc), flat + i)
+                i &+= 16
+            }
+        }
+        // The flat buffer has a vector of slack past every row; output rows spill into
+        // the next row, written after, so only the last rows copy exactly.
+        let ow = g.outputWidth, total = g.outputHeight * ow
+        for oy in 0..<g.outputHeight {
+            if oy * ow + (ow + 15) / 16 * 16 <= total {
+                copyOverrunning(UnsafePointer(flat + oy * g.pitch), output + oy * ow, ow)
+            } else {
+                copy(UnsafePointer(flat + oy * g.pitch), output + oy * ow, ow)
+            }
         }
     }
 }

@@ -117,7 +117,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let threads = max(1, threads)
         switch algorithm {
         case .depthwise:
-            return Depthwise.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread(strideWidth: d.strideWidth) * threads
+            return Depthwise.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread(d) * threads
         case .winograd:
             return Winograd43.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
         case .gemm1x1, .im2colGemm:
