@@ -61,20 +61,17 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     }
     if cols == GemmTile.nr {
         // Full tile: bias and activation applied in registers, one store per vector.
+        let finish = epilogue != nil
         let act = epilogue?.activation ?? .none
         let bias = epilogue?.bias
-        @inline(__always) func row(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ r: Int) {
-            gemmStoreRow(v0, v1, c + r * ldc, accumulate: accumulate, finish: epilogue != nil,
-                         bias: bias?[r] ?? 0, activation: act)
-        }
-        row(c00, c01, 0)
-        if rows > 1 { row(c10, c11, 1) }
-        if rows > 2 { row(c20, c21, 2) }
-        if rows > 3 { row(c30, c31, 3) }
-        if rows > 4 { row(c40, c41, 4) }
-        if rows > 5 { row(c50, c51, 5) }
-        if rows > 6 { row(c60, c61, 6) }
-        if rows > 7 { row(c70, c71, 7) }
+        gemmStoreRow(c00, c01, c, accumulate: accumulate, finish: finish, bias: bias?[0] ?? 0, activation: act)
+        if rows > 1 { gemmStoreRow(c10, c11, c + ldc, accumulate: accumulate, finish: finish, bias: bias?[1] ?? 0, activation: act) }
+        if rows > 2 { gemmStoreRow(c20, c21, c + 2 * ldc, accumulate: accumulate, finish: finish, bias: bias?[2] ?? 0, activation: act) }
+        if rows > 3 { gemmStoreRow(c30, c31, c + 3 * ldc, accumulate: accumulate, finish: finish, bias: bias?[3] ?? 0, activation: act) }
+        if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, accumulate: accumulate, finish: finish, bias: bias?[4] ?? 0, activation: act) }
+        if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, accumulate: accumulate, finish: finish, bias: bias?[5] ?? 0, activation: act) }
+        if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, accumulate: accumulate, finish: finish, bias: bias?[6] ?? 0, activation: act) }
+        if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate, finish: finish, bias: bias?[7] ?? 0, activation: act) }
     } else {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: GemmTile.mr * GemmTile.nr) { tile in
             let t = tile.baseAddress!
@@ -102,8 +99,21 @@ func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutable
     }
     if finish {
         let b = SIMD16<Float>(repeating: bias)
-        x0 = activation.apply(x0 + b)
-        x1 = activation.apply(x1 + b)
+        x0 += b
+        x1 += b
+        // The common activations spelled out so they stay in registers; the rest go through `apply`.
+        switch activation {
+        case .none: break
+        case .relu:
+            x0 = x0.replacing(with: 0, where: x0 .< 0)
+            x1 = x1.replacing(with: 0, where: x1 .< 0)
+        case .clip(let lo, let hi):
+            x0 = clamp(x0, lo, hi)
+            x1 = clamp(x1, lo, hi)
+        default:
+            x0 = activation.apply(x0)
+            x1 = activation.apply(x1)
+        }
     }
     storeVector(x0, dst)
     storeVector(x1, dst + 16)

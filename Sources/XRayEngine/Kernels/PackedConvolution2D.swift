@@ -122,8 +122,16 @@ public final class PackedConvolution2D: @unchecked Sendable {
             return Winograd43.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
         case .gemm1x1, .im2colGemm:
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
-            return Gemm.scratchCount(k: k) * threads
+            return Gemm.scratchCount(k: k) * threads + phaseSplitCount(height: inputHeight, width: inputWidth)
         }
+    }
+
+    /// im2col with a horizontal stride reads a column-phase split copy of each image
+    /// (contiguous packing instead of strided gathers); floats of that copy, else 0.
+    private func phaseSplitCount(height: Int, width: Int) -> Int {
+        let d = descriptor
+        guard algorithm == .im2colGemm && d.strideWidth > 1 else { return 0 }
+        return d.inputChannels * height * d.strideWidth * Im2colPacker.phaseWidth(width: width, stride: d.strideWidth)
     }
 
     /// Convolves `batch` NCHW images of `inputHeight × inputWidth` into `output`
@@ -162,11 +170,15 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let activation = self.activation, groupStride = self.groupStride
         let is1x1 = algorithm == .gemm1x1
         let panels = 0..<GemmPacking.panelCount(coutG)
-        ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
-            let imageGroup = task / chunks
-            let g = imageGroup % groups, image = imageGroup / groups
-            let n0 = (task % chunks) * chunk, n1 = min(n, n0 + chunk)
-            let src = input + (image * d.inputChannels + g * cinG) * height * width
+        let split = phaseSplitCount(height: height, width: width) > 0
+        let splitBuffer = scratch + threads * perThread
+        let phaseWidth = split ? Im2colPacker.phaseWidth(width: width, stride: d.strideWidth) : 0
+        /// Columns `n0 ..< n1` of group `g` of `image`, reading the image at `src`
+        /// (its split copy when `split`).
+        @inline(__always) func tile(image: Int, g: Int, n0: Int, n1: Int, src imageInput: UnsafePointer<Float>,
+                                    worker: Int) {
+            let rowFloats = split ? d.strideWidth * phaseWidth : width
+            let src = imageInput + g * cinG * height * rowFloats
             let dst = output + (image * d.outputChannels + g * coutG) * n
             let epilogue = GemmEpilogue(bias: bias + g * coutG, activation: activation)
             let a = packed + g * groupStride
@@ -176,14 +188,39 @@ public final class PackedConvolution2D: @unchecked Sendable {
                              packer: MatrixBPacker(b: src, ldb: height * width),
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             } else {
-                let packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
+                var packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
                                           kernelHeight: d.kernelHeight, kernelWidth: d.kernelWidth,
                                           strideHeight: d.strideHeight, strideWidth: d.strideWidth,
                                           dilationHeight: d.dilationHeight, dilationWidth: d.dilationWidth,
                                           padTop: d.padTop, padLeft: d.padLeft)
+                packer.phaseWidth = phaseWidth
                 Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a, packer: packer,
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             }
+        }
+        if split {
+            // One image at a time: split its columns (threads over channels), then the GEMM.
+            let perImage = (groups * chunks)
+            for image in 0..<batch {
+                let imageInput = input + image * d.inputChannels * height * width
+                let cin = d.inputChannels
+                ParallelFor.run(count: cin, threads: threads) { c, _ in
+                    Im2colPacker.splitColumnPhases(imageInput, channels: c..<(c + 1), height: height, width: width,
+                                                   stride: d.strideWidth, into: splitBuffer)
+                }
+                ParallelFor.run(count: perImage, threads: threads) { task, worker in
+                    let n0 = (task % chunks) * chunk
+                    tile(image: image, g: task / chunks, n0: n0, n1: min(n, n0 + chunk),
+                         src: UnsafePointer(splitBuffer), worker: worker)
+                }
+            }
+            return
+        }
+        ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
+            let imageGroup = task / chunks
+            let n0 = (task % chunks) * chunk
+            tile(image: imageGroup / groups, g: imageGroup % groups, n0: n0, n1: min(n, n0 + chunk),
+                 src: input + imageGroup / groups * d.inputChannels * height * width, worker: worker)
         }
     }
 }
