@@ -14,8 +14,14 @@ enum MaxPool2D {
         /// Floats of the padded row buffer.
         var rowCount: Int {
             let right = max(0, (outputWidth - 1) * strideWidth + kernelWidth - padLeft - inputWidth)
-            return (padLeft + inputWidth + right + 15) / 16 * 16
+            // + 48: the stride-2 vector path reads 34 floats from its last window start.
+            return (padLeft + inputWidth + right + 15) / 16 * 16 + 48
         }
+    }
+
+    @inline(__always)
+    private static func pick(_ acc: SIMD16<Float>, _ v: SIMD16<Float>) -> SIMD16<Float> {
+        acc.replacing(with: v, where: v .> acc).replacing(with: v, where: v .!= v)
     }
 
     @inline(__always)
@@ -59,8 +65,25 @@ enum MaxPool2D {
                 for i in 0..<iw { body[i] = pick(body[i], r[i]) }  // auto-vectorised
             }
             // Horizontal maximum (the buffer's -inf padding stands for out-of-range columns).
-            if kw == 2 && sx == 2 {
-                for ox in 0..<ow { d[ox] = pick(row[2 * ox], row[2 * ox + 1]) }
+            if (kw == 2 || kw == 3) && sx == 2 {
+                // 16 outputs at a time: de-interleave 32 floats into even and odd columns.
+                var ox = 0
+                while ox + 16 <= ow {
+                    let w = UnsafeRawPointer(row + 2 * ox)
+                    let pair = w.loadUnaligned(as: SIMD32<Float>.self)
+                    var acc = pick(pair.evenHalf, pair.oddHalf)
+                    if kw == 3 {
+                        acc = pick(acc, w.loadUnaligned(fromByteOffset: 8, as: SIMD32<Float>.self).evenHalf)
+                    }
+                    storeVector(acc, d + ox)
+                    ox += 16
+                }
+                while ox < ow {
+                    var acc = pick(row[2 * ox], row[2 * ox + 1])
+                    if kw == 3 { acc = pick(acc, row[2 * ox + 2]) }
+                    d[ox] = acc
+                    ox += 1
+                }
             } else {
                 for ox in 0..<ow {
                     let w = row + ox * sx

@@ -522,6 +522,8 @@ m.ir_version = 8
 m.metadata_props.add(key="author", value="make_goldens")
 m.metadata_props.add(key="task", value="external-data test")
 from onnx.external_data_helper import convert_model_to_external_data
+if os.path.exists(os.path.join(HERE, "external_data.weights")):  # rerun: onnx refuses to overwrite it
+    os.remove(os.path.join(HERE, "external_data.weights"))
 convert_model_to_external_data(m, all_tensors_to_one_file=True, location="external_data.weights", size_threshold=0)
 onnx.save_model(m, os.path.join(HERE, "external_data.onnx"))
 m_full = onnx.load(os.path.join(HERE, "external_data.onnx"))
@@ -530,6 +532,11 @@ sess = ort.InferenceSession(os.path.join(HERE, "external_data.onnx"), providers=
 y_ext = sess.run(None, {"x": x_ext})[0]
 x_ext.astype("<f4").tofile(os.path.join(HERE, "external_data.in.0.bin"))
 y_ext.astype("<f4").tofile(os.path.join(HERE, "external_data.out.0.bin"))
+
+# Cases added later go here, after all others, so the random stream of earlier cases is unchanged.
+# Wide rows: MaxPool's vectorised stride-2 path (16 outputs at a time) and its scalar tail.
+single("maxpool_k3s2p1_wide", "MaxPool", [1, 3, 7, 75], {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]})
+single("maxpool_2x2_wide", "MaxPool", [1, 2, 6, 67], {"kernel_shape": [2, 2], "strides": [2, 2]})
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
