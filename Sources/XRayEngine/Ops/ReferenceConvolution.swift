@@ -1,3 +1,5 @@
+import Foundation
+
 /// A convolution ready to run: weights packed once for one geometry.
 ///
 /// Every Conv node executes through `ConvolutionKernels.make(descriptor:weights:bias:activation:)`
@@ -28,25 +30,46 @@ enum ConvolutionKernels {
 }
 
 /// The optimised kernels (`Kernels/`) behind the engine's kernel interface.
+///
+/// The best algorithm can depend on the map size (Winograd loses on small maps, where its
+/// 4× larger transformed weights are read for few tiles), so weights are packed per
+/// algorithm on first use for a size that needs it, and kept.
 final class FastConvolution: ConvolutionKernel, @unchecked Sendable {
-    let packed: PackedConvolution2D
+    let descriptor: Convolution2DDescriptor
+    private let weights: [Float]
+    private let bias: [Float]
+    private let activation: FusedActivation
+    private let lock = NSLock()
+    private var packed: [PackedConvolution2D.Algorithm: PackedConvolution2D] = [:]
 
     init(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float], activation: FusedActivation) {
-        packed = weights.withUnsafeBufferPointer { w in
+        self.descriptor = descriptor
+        self.weights = weights
+        self.bias = bias
+        self.activation = activation
+    }
+
+    private func kernel(height: Int, width: Int) -> PackedConvolution2D {
+        let algorithm = PackedConvolution2D.preferredAlgorithm(for: descriptor, inputHeight: height, inputWidth: width)
+        lock.lock(); defer { lock.unlock() }
+        if let k = packed[algorithm] { return k }
+        let k = weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                PackedConvolution2D(descriptor: descriptor, weights: w, bias: b, activation: activation)
+                PackedConvolution2D(descriptor: descriptor, weights: w, bias: b, activation: activation, algorithm: algorithm)
             }
         }
+        packed[algorithm] = k
+        return k
     }
 
     func scratchCount(height: Int, width: Int, threads: Int) -> Int {
-        packed.scratchCount(inputHeight: height, inputWidth: width, threads: threads)
+        kernel(height: height, width: width).scratchCount(inputHeight: height, inputWidth: width, threads: threads)
     }
 
     func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
              output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
-        packed.run(input: input, batch: batch, inputHeight: height, inputWidth: width,
-                   output: output, scratch: scratch, threads: threads)
+        kernel(height: height, width: width).run(input: input, batch: batch, inputHeight: height, inputWidth: width,
+                                                 output: output, scratch: scratch, threads: threads)
     }
 }
 
