@@ -537,6 +537,9 @@ y_ext.astype("<f4").tofile(os.path.join(HERE, "external_data.out.0.bin"))
 # Wide rows: MaxPool's vectorised stride-2 path (16 outputs at a time) and its scalar tail.
 single("maxpool_k3s2p1_wide", "MaxPool", [1, 3, 7, 75], {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]})
 single("maxpool_2x2_wide", "MaxPool", [1, 2, 6, 67], {"kernel_shape": [2, 2], "strides": [2, 2]})
+# Wide rows: Resize's vectorised 2x linear path and its edges.
+resize_case("resize_linear_half_pixel_x2_wide", "linear", "half_pixel", scales=[1, 1, 2, 2], shape=[1, 2, 3, 37])
+resize_case("resize_linear_pytorch_half_pixel_x2_wide", "linear", "pytorch_half_pixel", scales=[1, 1, 2, 2], shape=[1, 2, 4, 50])
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
