@@ -86,6 +86,9 @@ def main():
                     help="train in plain fp32 (default: bf16 autocast + channels-last, about 2x faster on CPU)")
     ap.add_argument("--snapshot-minutes", type=float, default=0,
                     help="also export OUT.stepN.onnx every so many minutes, to evaluate while training")
+    ap.add_argument("--smoothing-sigma", default="2", help="detector's map smoothing (metadata)")
+    ap.add_argument("--image-score", default="top_k_mean:200", help="detector's image score (metadata)")
+    ap.add_argument("--version", default="2", help="model version (metadata)")
     ap.add_argument("--command", default="", help="the data-generation command, recorded as provenance")
     args = ap.parse_args()
 
@@ -155,7 +158,7 @@ def export(net, args, path, provenance):
     meta = {
         "xrayscreen.model_name": os.path.splitext(os.path.basename(args.out))[0],
         "xrayscreen.format_version": "1",
-        "xrayscreen.version": "1",
+        "xrayscreen.version": args.version,
         "xrayscreen.input_channels": "gray",
         "xrayscreen.normalisation": "log_attenuation",
         "xrayscreen.i0": str(args.i0),
@@ -164,6 +167,8 @@ def export(net, args, path, provenance):
         "xrayscreen.tile_size": str(tile),
         "xrayscreen.tile_overlap": str(args.overlap),
         "xrayscreen.output": "probability",
+        "xrayscreen.smoothing_sigma": args.smoothing_sigma,
+        "xrayscreen.image_score": args.image_score,
         **provenance,
     }
     del model.metadata_props[:]
