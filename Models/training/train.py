@@ -136,6 +136,7 @@ def main():
             break
     train_seconds = time.time() - t0
 
+    torch.save(net.state_dict(), os.path.splitext(args.out)[0] + ".pt")  # for fine-tuning; not shipped
     tile = args.export_tile
     export(net, args, args.out, {
         "xrayscreen.provenance.recipe": "Models/training/train.py " + " ".join(
