@@ -59,10 +59,17 @@ extension FusedActivation {
         case .hardSwish:
             return x * clamp(x * (1 / 6 as Float) + 0.5, 0, 1)
         case .sigmoid, .tanh:
-            var y = x
-            for i in 0..<16 { y[i] = apply(x[i]) }
-            return y
+            return applyPerLane(x)
         }
+    }
+
+    /// Sigmoid and tanh, lane by lane through libm; kept out of line so that `apply` stays
+    /// small enough to inline into the kernels' epilogues.
+    @inline(never)
+    func applyPerLane(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        var y = x
+        for i in 0..<16 { y[i] = apply(x[i]) }
+        return y
     }
 
     /// `dst[i] = act(src[i] + bias)` for `count` values (`src` may equal `dst`).
