@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Benchmarks live in their own package so that depending on XRayScreen never
-// resolves benchmark dependencies. Run: `swift package benchmark --target DecodeBenchmarks`.
+// resolves benchmark dependencies. Run: `swift package benchmark --target DecodeBenchmarks` (or KernelBenchmarks).
 let package = Package(
     name: "XRayScreenBenchmarks",
     platforms: [.macOS(.v13)],
@@ -25,6 +25,16 @@ let package = Package(
                 "CDecodeLoop",
             ],
             path: "Benchmarks/DecodeBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        // The engine's kernel cases (GEMM, each convolution kind) for regression tracking.
+        .executableTarget(
+            name: "KernelBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "XRayEngine", package: "XRayScreen"),
+            ],
+            path: "Benchmarks/KernelBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         // Best-of-N timings without the benchmark harness, and a single-pass mode

@@ -52,6 +52,19 @@ public enum KernelMicroBenchmark {
         return results
     }
 
+    /// One case prepared for a thread count: `run` does the work once, `flops` counts it.
+    /// For external harnesses (the package-benchmark suite in `Benchmarks/`).
+    public struct Workload {
+        public let name: String
+        public let flops: Double
+        public let run: () -> Void
+    }
+
+    /// Every case (whose name contains `filter`), prepared for `threads` threads.
+    public static func workloads(threads: Int, filter: String? = nil) -> [Workload] {
+        cases().filter { filter.map($0.0.contains) ?? true }.map { Workload(name: $0.0, flops: $0.1, run: $0.2(threads)) }
+    }
+
     /// The results as a text table.
     public static func run(threads: [Int] = [1, 2], repeats: Int = 5, filter: String? = nil) -> String {
         var out = "case".padding(44) + "threads  wall ms  GFLOP/s  cpu ms/thread  GFLOP/s(cpu)\n"
@@ -166,6 +179,11 @@ public enum KernelMicroBenchmark {
                                          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let dw2 = Convolution2DDescriptor(inputChannels: 96, outputChannels: 96, groups: 96, kernelHeight: 3, kernelWidth: 3,
                                           strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let stem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 32, kernelHeight: 3, kernelWidth: 3,
+                                           strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let expand = Convolution2DDescriptor(inputChannels: 16, outputChannels: 96, kernelHeight: 1, kernelWidth: 1)
+        let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
+                                              kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
             peakCase(),
             gemmCase(m: 512, n: 512, k: 512),
@@ -175,6 +193,9 @@ public enum KernelMicroBenchmark {
             convCase("conv1x1 128->128 128x128", c1, h: 128, w: 128),
             convCase("depthwise3x3 s1 96ch 112x112", dw, h: 112, w: 112),
             convCase("depthwise3x3 s2 96ch 112x112", dw2, h: 112, w: 112),
+            convCase("depthwise3x3 s1 960ch 7x7", dwSmall, h: 7, w: 7),
+            convCase("conv1x1 16->96 112x112 (small K)", expand, h: 112, w: 112),
+            convCase("first layer 3x3 s2 3->32 224x224", stem, h: 224, w: 224),
         ]
     }
 }
