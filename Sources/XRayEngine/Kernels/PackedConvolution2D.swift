@@ -143,7 +143,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
     private func phaseSplitCount(height: Int, width: Int) -> Int {
         let d = descriptor
         guard algorithm == .im2colGemm && d.strideWidth > 1 else { return 0 }
-        return d.inputChannels * height * d.strideWidth * Im2colPacker.phaseWidth(width: width, stride: d.strideWidth)
+        let count = d.inputChannels * height * d.strideWidth * Im2colPacker.phaseWidth(width: width, stride: d.strideWidth)
+        // A copy of the whole image: above 64 MB the strided gathers are the better trade.
+        return count <= 16 << 20 ? count : 0
     }
 
     /// Convolves `batch` NCHW images of `inputHeight × inputWidth` into `output`
