@@ -106,6 +106,12 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(5, 5, k: 3, g: 5, pad: 1), height: 4, width: 16, expect: .depthwise)
         check(desc(4, 4, k: 3, s: 2, g: 4, pad: 1), height: 7, width: 7, batch: 3, threads: 2, expect: .depthwise)
         check(desc(2, 2, k: 3, g: 2), height: 3, width: 3, expect: .depthwise)
+        // Up to 16 × 16 outputs and 16+ channels: blocks of 16 channels (a partial last block).
+        check(desc(20, 20, k: 3, g: 20, pad: 1), height: 7, width: 7, activation: .clip(min: 0, max: 6), expect: .depthwise)
+        check(desc(32, 32, k: 3, s: 2, g: 32, pad: 1), height: 14, width: 13, batch: 2, threads: 2, expect: .depthwise)
+        check(desc(17, 17, k: 3, kw: 2, s: 3, sw: 2, d: 2, g: 17, pads: (2, 1, 0, 3)), height: 17, width: 15,
+              expect: .depthwise)
+        check(desc(48, 48, k: 5, g: 48, pad: 2), height: 16, width: 16, activation: .relu, expect: .depthwise)
     }
 
     func testGeneralIm2col() {
