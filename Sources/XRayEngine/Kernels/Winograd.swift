@@ -141,22 +141,9 @@ enum Winograd43 {
         }
         for i in 0..<lo { edge(i) }
         let src = row + base
-        // 16 groups at a time with explicit shuffles (the loop vectoriser left this scalar:
-        // it was a third of Winograd's time on 16-channel layers).
-        var i = lo
-        while i &+ 16 <= hi {
-            let p = UnsafeRawPointer(src + 4 &* i)
-            let x = p.loadUnaligned(as: SIMD32<Float>.self), y = p.loadUnaligned(fromByteOffset: 128, as: SIMD32<Float>.self)
-            let even = SIMD32(lowHalf: x.evenHalf, highHalf: y.evenHalf)  // phases 0, 2 alternating
-            let odd = SIMD32(lowHalf: x.oddHalf, highHalf: y.oddHalf)     // phases 1, 3 alternating
-            storeVector(even.evenHalf, q0 + i); storeVector(odd.evenHalf, q1 + i)
-            storeVector(even.oddHalf, q2 + i); storeVector(odd.oddHalf, q3 + i)
-            i &+= 16
-        }
-        while i < hi {
+        for i in lo..<hi {
             let p = src + 4 &* i
             q0[i] = p[0]; q1[i] = p[1]; q2[i] = p[2]; q3[i] = p[3]
-            i &+= 1
         }
         for i in hi..<count { edge(i) }
     }
@@ -164,14 +151,13 @@ enum Winograd43 {
     /// `dst[4 j + r] = src[16 r + j]` for `j < 16`, `r < 4` (a factor-4 interleaved store group).
     @inline(__always)
     static func interleave4x16(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>) {
-        // Interleave a/b and c/d into pairs, then the pairs as 64-bit lanes (bits only, no FP ops).
-        var ab = SIMD32<Float>(), cd = SIMD32<Float>()
-        ab.evenHalf = loadVector(src); ab.oddHalf = loadVector(src + 16)
-        cd.evenHalf = loadVector(src + 32); cd.oddHalf = loadVector(src + 48)
-        var out = SIMD32<UInt64>()
-        out.evenHalf = unsafeBitCast(ab, to: SIMD16<UInt64>.self)
-        out.oddHalf = unsafeBitCast(cd, to: SIMD16<UInt64>.self)
-        UnsafeMutableRawPointer(dst).storeBytes(of: out, as: SIMD32<UInt64>.self)
+        let a = loadVector(src), b = loadVector(src + 16), c = loadVector(src + 32), d = loadVector(src + 48)
+        var j = 0
+        while j < 16 {
+            let o = dst + 4 &* j
+            o[0] = a[j]; o[1] = b[j]; o[2] = c[j]; o[3] = d[j]
+            j &+= 1
+        }
     }
 
     @inline(__always)
