@@ -17,12 +17,19 @@ let package = Package(
             path: "Sources/CDecodeLoop",
             linkerSettings: [.linkedLibrary("png"), .linkedLibrary("tiff"), .linkedLibrary("z")]
         ),
+        // The 4096² test scan and the C decode call both decode benchmarks use.
+        .target(
+            name: "DecodeFixture",
+            dependencies: [.product(name: "XRayImaging", package: "XRayScreen"), "CDecodeLoop"],
+            path: "Sources/DecodeFixture"
+        ),
         .executableTarget(
             name: "DecodeBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "XRayImaging", package: "XRayScreen"),
                 "CDecodeLoop",
+                "DecodeFixture",
             ],
             path: "Benchmarks/DecodeBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -41,7 +48,7 @@ let package = Package(
         // for `valgrind --tool=callgrind` instruction counts on a loaded machine.
         .executableTarget(
             name: "DecodeTiming",
-            dependencies: [.product(name: "XRayImaging", package: "XRayScreen"), "CDecodeLoop"],
+            dependencies: [.product(name: "XRayImaging", package: "XRayScreen"), "CDecodeLoop", "DecodeFixture"],
             path: "Sources/DecodeTiming"
         ),
     ]

@@ -1,4 +1,5 @@
 import CDecodeLoop
+import DecodeFixture
 import Foundation
 import XRayImaging
 
@@ -9,28 +10,9 @@ let args = CommandLine.arguments
 let iterations = args.count > 1 ? Int(args[1]) ?? 15 : 15
 let which = args.count > 2 ? args[2] : "all"
 let paths = args.count > 3 ? args[3] : "both"
-let side = 4096
-
-var state: UInt32 = 12345
-var px = [UInt16](repeating: 0, count: side * side)
-for y in 0..<side {
-    for x in 0..<side {
-        state = state &* 1_664_525 &+ 1_013_904_223
-        var v = 40_000 - (x + y) * 4 + Int(state >> 26)
-        if (x / 512 + y / 512) % 5 == 0 { v -= 20_000 }
-        px[y * side + x] = UInt16(clamping: v)
-    }
-}
-let scan = try! XRayImage(width: side, height: side, channelMeanings: [.gray], pixels: .uint16(px))
-
-typealias CLoop = (UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<UInt16>?, Int) -> Int32
-func cDecode(_ data: Data, _ f: CLoop) -> [UInt16] {
-    [UInt16](unsafeUninitializedCapacity: side * side) { out, n in
-        let rc = data.withUnsafeBytes { f($0.bindMemory(to: UInt8.self).baseAddress, $0.count, out.baseAddress, out.count) }
-        precondition(rc == 0)
-        n = side * side
-    }
-}
+let side = DecodeFixture.side
+let scan = DecodeFixture.scan()
+let cDecode = DecodeFixture.cDecode
 
 func time(_ body: () -> Void) -> (best: Double, median: Double) {
     var t: [Double] = []
@@ -47,7 +29,7 @@ func time(_ body: () -> Void) -> (best: Double, median: Double) {
 }
 
 let mp = Double(side * side) / 1e6
-var cases: [(String, Data, CLoop)] = []
+var cases: [(String, Data, DecodeFixture.CLoop)] = []
 if which == "png" || which == "all" { cases.append(("PNG", try! ImageEncoder.png(scan, compressionLevel: 6), cdecodeloop_png_gray16)) }
 if which == "lzw" || which == "all" { cases.append(("TIFF LZW", try! ImageEncoder.tiff([scan], compression: .lzw), cdecodeloop_tiff_gray16)) }
 if which == "none" || which == "all" { cases.append(("TIFF none", try! ImageEncoder.tiff([scan], compression: .none), cdecodeloop_tiff_gray16)) }
