@@ -11,8 +11,9 @@ let package = Package(
     dependencies: [.package(name: "XRayScreen", path: "../..")],
     targets: [
         .target(name: "FuzzDriver"),
-        .executableTarget(name: "FuzzPNG", dependencies: ["FuzzDriver", .product(name: "XRayImaging", package: "XRayScreen")]),
-        .executableTarget(name: "FuzzTIFF", dependencies: ["FuzzDriver", .product(name: "XRayImaging", package: "XRayScreen")]),
+        .target(name: "ImageFuzzSupport", dependencies: [.product(name: "XRayImaging", package: "XRayScreen")]),
+        .executableTarget(name: "FuzzPNG", dependencies: ["FuzzDriver", "ImageFuzzSupport", .product(name: "XRayImaging", package: "XRayScreen")]),
+        .executableTarget(name: "FuzzTIFF", dependencies: ["FuzzDriver", "ImageFuzzSupport", .product(name: "XRayImaging", package: "XRayScreen")]),
         .executableTarget(name: "FuzzONNX", dependencies: ["FuzzDriver", .product(name: "XRayEngine", package: "XRayScreen")]),
         .executableTarget(name: "FuzzCalibration", dependencies: ["FuzzDriver", .product(name: "XRayDetection", package: "XRayScreen")]),
     ]

@@ -2,26 +2,19 @@
 // and the two-page dual-energy decode.
 import Foundation
 import FuzzDriver
+import ImageFuzzSupport
 import XRayImaging
 
-// Tighter than .standard so that a header which is merely large (but legal) does not
-// trip libFuzzer's RSS limit; the checks under test are the same.
-let limits = DecodeLimits(maxPixels: 16 << 20, maxBytes: 256 << 20)
+let limits = fuzzDecodeLimits
 
 @_cdecl("LLVMFuzzerInitialize")
 public func initialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>>>) -> Int32 {
-    // XRAY_FUZZ_WRITE_SEEDS=DIR: write the seed corpus with the project's encoder, then exit.
-    if let dir = ProcessInfo.processInfo.environment["XRAY_FUZZ_WRITE_SEEDS"] {
-        let url = URL(fileURLWithPath: dir)
-        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        func img(_ w: Int, _ h: Int, _ ch: [XRayImage.ChannelMeaning], _ px: XRayImage.Pixels) -> XRayImage {
-            try! XRayImage(width: w, height: h, channelMeanings: ch, pixels: px)
-        }
-        let g8 = img(7, 5, [.gray], .uint8((0..<35).map { UInt8($0 * 7 & 255) }))
-        let g16a = img(6, 4, [.gray], .uint16((0..<24).map { UInt16($0 * 2711 & 0xffff) }))
-        let g16b = img(6, 4, [.gray], .uint16((0..<24).map { UInt16(60000 - $0 * 1000) }))
-        let f32 = img(3, 4, [.gray], .float32((0..<12).map { Float($0) * 0.25 - 1 }))
-        let rgb = img(3, 2, [.red, .green, .blue], .uint8((0..<18).map { UInt8($0 * 13) }))
+    writeSeedsIfAsked { url in
+        let g8 = seedImage(7, 5, [.gray], .uint8((0..<35).map { UInt8($0 * 7 & 255) }))
+        let g16a = seedImage(6, 4, [.gray], .uint16((0..<24).map { UInt16($0 * 2711 & 0xffff) }))
+        let g16b = seedImage(6, 4, [.gray], .uint16((0..<24).map { UInt16(60000 - $0 * 1000) }))
+        let f32 = seedImage(3, 4, [.gray], .float32((0..<12).map { Float($0) * 0.25 - 1 }))
+        let rgb = seedImage(3, 2, [.red, .green, .blue], .uint8((0..<18).map { UInt8($0 * 13) }))
         let seeds: [(String, [XRayImage], TIFFCompression)] = [
             ("gray8_none", [g8], .none), ("gray8_lzw", [g8], .lzw),
             ("gray16_deflate", [g16a], .deflate), ("gray16_packbits", [g16a], .packBits),
@@ -30,9 +23,8 @@ public func initialize(_ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutabl
             ("three_pages_deflate", [g8, g16a, f32], .deflate),
         ]
         for (name, images, compression) in seeds {
-            try! ImageEncoder.tiff(images, compression: compression).write(to: url.appendingPathComponent("\(name).tiff"))
+            try ImageEncoder.tiff(images, compression: compression).write(to: url.appendingPathComponent("\(name).tiff"))
         }
-        exit(0)
     }
     return 0
 }
