@@ -2,7 +2,8 @@
 /// for the fastest kernel that fits its geometry. Immutable after `init`; one
 /// instance can serve any number of threads, each with its own scratch.
 ///
-/// Algorithms, chosen by `defaultAlgorithm(for:)`:
+/// Algorithms, chosen by `defaultAlgorithm(for:)` (the engine uses `preferredAlgorithm`, which
+/// also looks at the map size):
 /// - `.gemm1x1`: 1×1, stride 1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
 ///   read straight from the NCHW input;
 /// - `.winograd`: 3×3, stride 1, dilation 1, one group, at least 4 input channels: F(4×4, 3×3);

@@ -23,10 +23,16 @@ enum AutoPad: String, Sendable {
     }
 }
 
-/// Caches prepared convolution kernels per geometry (pads may depend on input size).
+/// Caches prepared convolution kernels per geometry (pads may depend on input size) and
+/// algorithm (the best one can depend on the map size: `PackedConvolution2D.preferredAlgorithm`).
 final class ConvolutionKernelCache: @unchecked Sendable {
+    private struct Key: Hashable {
+        let descriptor: Convolution2DDescriptor
+        let algorithm: PackedConvolution2D.Algorithm
+    }
+
     private let lock = NSLock()
-    private var kernels: [Convolution2DDescriptor: any ConvolutionKernel] = [:]
+    private var kernels: [Key: any ConvolutionKernel] = [:]
     let weights: [Float]
     let bias: [Float]
     let activation: FusedActivation
@@ -35,11 +41,15 @@ final class ConvolutionKernelCache: @unchecked Sendable {
         self.weights = weights; self.bias = bias; self.activation = activation
     }
 
-    func kernel(for d: Convolution2DDescriptor) -> any ConvolutionKernel {
+    /// The kernel for `d` on inputs of `height × width`, packed on first use.
+    func kernel(for d: Convolution2DDescriptor, height: Int, width: Int) -> any ConvolutionKernel {
+        let key = Key(descriptor: d,
+                      algorithm: PackedConvolution2D.preferredAlgorithm(for: d, inputHeight: height, inputWidth: width))
         lock.lock(); defer { lock.unlock() }
-        if let k = kernels[d] { return k }
-        let k = ConvolutionKernels.make(descriptor: d, weights: weights, bias: bias, activation: activation)
-        kernels[d] = k
+        if let k = kernels[key] { return k }
+        let k = ConvolutionKernels.make(descriptor: d, weights: weights, bias: bias, activation: activation,
+                                        algorithm: key.algorithm)
+        kernels[key] = k
         return k
     }
 }
@@ -86,16 +96,13 @@ struct ConvOperator: Operator {
             guard b.count == outputChannels else { throw node.shapeError("bias has \(b.count) values for \(outputChannels) channels") }
             bias = b.floats
         }
+        // Weights are packed when a session first needs a geometry: the algorithm depends on the map size.
         cache = ConvolutionKernelCache(weights: w.floats, bias: bias, activation: node.fusedActivation)
-        if autoPad == .notSet || autoPad == .valid {
-            // Pads are known: pack now, once per model.
-            _ = cache.kernel(for: descriptor(height: nil, width: nil, inputChannels: inputChannelsPerGroup * group))
-        }
     }
 
     private var is1D: Bool { kernel.count == 1 }
 
-    func descriptor(height: Int?, width: Int?, inputChannels: Int) -> Convolution2DDescriptor {
+    func descriptor(height: Int, width: Int, inputChannels: Int) -> Convolution2DDescriptor {
         let kh = is1D ? 1 : kernel[0], kw = kernel[kernel.count - 1]
         let sh = is1D ? 1 : strides[0], sw = strides[strides.count - 1]
         let dh = is1D ? 1 : dilations[0], dw = dilations[dilations.count - 1]
@@ -103,8 +110,8 @@ struct ConvOperator: Operator {
         var pt = is1D ? 0 : pads[0], pb = is1D ? 0 : pads[sp]
         var pl = pads[sp - 1], pr = pads[2 * sp - 1]
         if autoPad != .notSet {
-            if let height, !is1D { (pt, pb) = autoPad.pads(input: height, kernel: kh, stride: sh, dilation: dh, explicit: (pt, pb)) }
-            if let width { (pl, pr) = autoPad.pads(input: width, kernel: kw, stride: sw, dilation: dw, explicit: (pl, pr)) }
+            if !is1D { (pt, pb) = autoPad.pads(input: height, kernel: kh, stride: sh, dilation: dh, explicit: (pt, pb)) }
+            (pl, pr) = autoPad.pads(input: width, kernel: kw, stride: sw, dilation: dw, explicit: (pl, pr))
             if autoPad == .valid { pt = 0; pb = 0; pl = 0; pr = 0 }
         }
         return Convolution2DDescriptor(inputChannels: inputChannels, outputChannels: outputChannels, groups: group,
@@ -133,7 +140,7 @@ struct ConvOperator: Operator {
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let (n, c, h, w) = dims(ctx.shape(0))
-        let k = cache.kernel(for: descriptor(height: h, width: w, inputChannels: c))
+        let k = cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
         let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads, scratch = ctx.scratch
         return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
     }
@@ -141,7 +148,7 @@ struct ConvOperator: Operator {
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0] else { return 0 }
         let (_, c, h, w) = dims(x.shape)
-        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c))
+        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
             .scratchCount(height: h, width: w, threads: threads)
     }
 

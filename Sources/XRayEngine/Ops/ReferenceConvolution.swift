@@ -1,10 +1,7 @@
-import Foundation
-
-/// A convolution ready to run: weights packed once for one geometry.
+/// A convolution ready to run: weights packed once for one geometry and algorithm.
 ///
-/// Every Conv node executes through `ConvolutionKernels.make(descriptor:weights:bias:activation:)`
-/// (called once per Conv and geometry, at model load or the first session that needs the
-/// geometry) and then `run(...)` on NCHW buffers and a scratch area that the session fixed
+/// Every Conv node executes through `ConvolutionKernels.make(descriptor:weights:bias:activation:algorithm:)`
+/// (called once per Conv, geometry and algorithm, by the first session that needs them) and then `run(...)` on NCHW buffers and a scratch area that the session fixed
 /// when it was prepared, so running allocates nothing.
 protocol ConvolutionKernel: AnyObject, Sendable {
     /// Floats of scratch `run` needs for this input size and thread count.
@@ -17,59 +14,41 @@ protocol ConvolutionKernel: AnyObject, Sendable {
 
 enum ConvolutionKernels {
     /// Packs `weights` (OIHW, `descriptor.weightCount` floats) and `bias`
-    /// (`outputChannels` floats) for `descriptor`, choosing the fast kernel for the case
-    /// (`PackedConvolution2D`). `reference: true` gives the plain direct convolution that
-    /// tests compare the fast kernels with.
+    /// (`outputChannels` floats) for `descriptor` and `algorithm` (`PackedConvolution2D`;
+    /// nil: its default for the case). `reference: true` gives the plain direct convolution
+    /// that tests compare the fast kernels with.
     static func make(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float],
-                     activation: FusedActivation, reference: Bool = false) -> any ConvolutionKernel {
+                     activation: FusedActivation, algorithm: PackedConvolution2D.Algorithm? = nil,
+                     reference: Bool = false) -> any ConvolutionKernel {
         if reference {
             return ReferenceConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation)
         }
-        return FastConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation)
+        return FastConvolution(descriptor: descriptor, weights: weights, bias: bias, activation: activation,
+                               algorithm: algorithm)
     }
 }
 
 /// The optimised kernels (`Kernels/`) behind the engine's kernel interface.
-///
-/// The best algorithm can depend on the map size (Winograd loses on small maps, where its
-/// 4× larger transformed weights are read for few tiles), so weights are packed per
-/// algorithm on first use for a size that needs it, and kept.
 final class FastConvolution: ConvolutionKernel, @unchecked Sendable {
-    let descriptor: Convolution2DDescriptor
-    private let weights: [Float]
-    private let bias: [Float]
-    private let activation: FusedActivation
-    private let lock = NSLock()
-    private var packed: [PackedConvolution2D.Algorithm: PackedConvolution2D] = [:]
+    let packed: PackedConvolution2D
 
-    init(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float], activation: FusedActivation) {
-        self.descriptor = descriptor
-        self.weights = weights
-        self.bias = bias
-        self.activation = activation
-    }
-
-    private func kernel(height: Int, width: Int) -> PackedConvolution2D {
-        let algorithm = PackedConvolution2D.preferredAlgorithm(for: descriptor, inputHeight: height, inputWidth: width)
-        lock.lock(); defer { lock.unlock() }
-        if let k = packed[algorithm] { return k }
-        let k = weights.withUnsafeBufferPointer { w in
+    init(descriptor: Convolution2DDescriptor, weights: [Float], bias: [Float], activation: FusedActivation,
+         algorithm: PackedConvolution2D.Algorithm?) {
+        packed = weights.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
                 PackedConvolution2D(descriptor: descriptor, weights: w, bias: b, activation: activation, algorithm: algorithm)
             }
         }
-        packed[algorithm] = k
-        return k
     }
 
     func scratchCount(height: Int, width: Int, threads: Int) -> Int {
-        kernel(height: height, width: width).scratchCount(inputHeight: height, inputWidth: width, threads: threads)
+        packed.scratchCount(inputHeight: height, inputWidth: width, threads: threads)
     }
 
     func run(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
              output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
-        kernel(height: height, width: width).run(input: input, batch: batch, inputHeight: height, inputWidth: width,
-                                                 output: output, scratch: scratch, threads: threads)
+        packed.run(input: input, batch: batch, inputHeight: height, inputWidth: width,
+                   output: output, scratch: scratch, threads: threads)
     }
 }
 
