@@ -161,6 +161,8 @@ struct ResizeOperator: Operator {
                         var cached = (-1, -1)  // input rows held in rowA, rowB
                         func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
                             let r = src + iy * iw
+                            /// Output `ox` from the axis table (the reference arithmetic).
+                            func blend(_ ox: Int) { h[ox] = r[x0t[ox]] + (r[x1t[ox]] - r[x0t[ox]]) * wxt[ox] }
                             if doubling {
                                 var j = 1
                                 while j + 16 <= iw - 1 {
@@ -171,14 +173,11 @@ struct ResizeOperator: Operator {
                                     UnsafeMutableRawPointer(h + 2 * j).storeBytes(of: v, as: SIMD32<Float>.self)
                                     j += 16
                                 }
-                                for ox in 0..<2 { h[ox] = r[x0t[ox]] + (r[x1t[ox]] - r[x0t[ox]]) * wxt[ox] }
-                                for ox in (2 * j)..<ow { h[ox] = r[x0t[ox]] + (r[x1t[ox]] - r[x0t[ox]]) * wxt[ox] }
+                                for ox in 0..<2 { blend(ox) }
+                                for ox in (2 * j)..<ow { blend(ox) }
                                 return
                             }
-                            for ox in 0..<ow {
-                                let i0 = x0t[ox], i1 = x1t[ox]
-                                h[ox] = r[i0] + (r[i1] - r[i0]) * wxt[ox]
-                            }
+                            for ox in 0..<ow { blend(ox) }
                         }
                         for oy in (b * rowsPerTask)..<min(oh, (b + 1) * rowsPerTask) {
                             let (y0, y1, wy) = ty[oy]
