@@ -54,8 +54,7 @@ struct CalibrateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inputs = try ScanInputs.discover(paths, recursive: recursive)
-        guard !inputs.isEmpty else { throw CLIError.input("no PNG or TIFF scans in \(paths.joined(separator: ", "))") }
+        let inputs = try ScanInputs.discoverSome(paths, recursive: recursive)
         // Calibration must not take the profile's own threshold; the model's metadata is enough.
         let detector = try modelOptions.makeDetector(threads: ProcessInfo.processInfo.activeProcessorCount)
         var calibrator = Calibrator(detector: detector)

@@ -58,8 +58,7 @@ struct EvalCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let inputs = try ScanInputs.discover(paths, recursive: recursive)
-        guard !inputs.isEmpty else { throw CLIError.input("no PNG or TIFF scans in \(paths.joined(separator: ", "))") }
+        let inputs = try ScanInputs.discoverSome(paths, recursive: recursive)
         let detector = try modelOptions.makeDetector(threads: ProcessInfo.processInfo.activeProcessorCount)
         if !json { for w in detector.warnings { printError("warning: \(w)") } }
 

@@ -30,6 +30,13 @@ enum ScanInputs {
         return pairDualEnergy(files.sorted())
     }
 
+    /// `discover`, failing when nothing is found (calibrate and eval need at least one scan).
+    static func discoverSome(_ paths: [String], recursive: Bool) throws -> [ScanInput] {
+        let inputs = try discover(paths, recursive: recursive)
+        guard !inputs.isEmpty else { throw CLIError.input("no PNG or TIFF scans in \(paths.joined(separator: ", "))") }
+        return inputs
+    }
+
     private static func listImages(in folder: String, recursive: Bool) throws -> [String] {
         let fm = FileManager.default
         let names: [String]
