@@ -10,9 +10,10 @@ import Synchronization
 /// next task from a shared atomic counter, so a worker whose core is busy with another
 /// process does not hold the others up (where `Synchronization.Atomic` is unavailable,
 /// worker `w` runs the contiguous range `[w*count/workers, (w+1)*count/workers)`).
-/// With one worker (or one task) everything runs on the calling thread; otherwise
-/// `DispatchQueue.concurrentPerform` spreads the workers over the cores. Nothing is
-/// allocated here beyond what Dispatch itself does.
+/// With one worker (or one task) everything runs on the calling thread; otherwise the
+/// process's `SpinningPool` helpers join the caller, and where the pool is taken (another
+/// session's job, a nested call) or unavailable, `DispatchQueue.concurrentPerform` spreads
+/// the workers over the cores. Nothing is allocated here beyond what Dispatch itself does.
 public enum ParallelFor {
     /// Calls `body(task, worker)` once for every `task` in `0..<count`.
     public static func run(count: Int, threads: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
@@ -22,6 +23,25 @@ public enum ParallelFor {
             for task in 0..<count { body(task, 0) }
             return
         }
+        // Many tiny tasks (a depthwise layer's channels on a 7 x 7 map take ~60 ns each) are
+        // handed out in runs, so the workers do not contend for the shared counter per task.
+        let run = max(1, count / (workers * 16))
+        if run > 1 {
+            let groups = (count + run - 1) / run
+            spread(count: groups, workers: workers) { group, worker in
+                for task in group * run..<min(count, (group + 1) * run) { body(task, worker) }
+            }
+        } else {
+            spread(count: count, workers: workers, body)
+        }
+    }
+
+    private static func spread(count: Int, workers: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
+        #if canImport(Synchronization)
+        if #available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *) {
+            if SpinningPool.shared.run(count: count, workers: workers, body) { return }
+        }
+        #endif
         withoutActuallyEscaping(body) { body in
             let box = UncheckedBody(body: body)
             #if canImport(Synchronization)
