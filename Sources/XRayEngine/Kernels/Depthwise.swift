@@ -45,12 +45,20 @@ enum Depthwise {
         let g = Geometry(d, height: height, width: width)
         let channels = d.outputChannels
         let perThread = g.scratchPerThread(d)
-        ParallelFor.run(count: batch * channels, threads: threads) { task, worker in
-            let c = task % channels
-            channel(d, g, weights: weights + c * d.kernelHeight * d.kernelWidth, bias: bias[c], activation: activation,
-                    input: input + task * height * width, height: height, width: width,
-                    output: output + task * g.outputHeight * g.outputWidth,
-                    buffer: scratch + worker * perThread)
+        func runChannels<A: VectorActivation>(_ activation: A) {
+            ParallelFor.run(count: batch * channels, threads: threads) { task, worker in
+                let c = task % channels
+                channel(d, g, weights: weights + c * d.kernelHeight * d.kernelWidth, bias: bias[c], activation: activation,
+                        input: input + task * height * width, height: height, width: width,
+                        output: output + task * g.outputHeight * g.outputWidth,
+                        buffer: scratch + worker * perThread)
+            }
+        }
+        switch activation {
+        case .none: runChannels(IdentityActivation())
+        case .relu: runChannels(ReluActivation())
+        case .clip(let low, let high): runChannels(ClipActivation(low: low, high: high))
+        default: runChannels(GeneralActivation(activation: activation))
         }
     }
 
@@ -127,8 +135,8 @@ enum Depthwise {
     }
 
     @inline(__always)
-    static func channel(_ d: Convolution2DDescriptor, _ g: Geometry, weights: UnsafePointer<Float>, bias: Float,
-                        activation: FusedActivation, input: UnsafePointer<Float>, height: Int, width: Int,
+    static func channel<A: VectorActivation>(_ d: Convolution2DDescriptor, _ g: Geometry, weights: UnsafePointer<Float>,
+                                             bias: Float, activation: A, input: UnsafePointer<Float>, height: Int, width: Int,
                         output: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
         let sh = d.strideHeight, sw = d.strideWidth
         fillPlanes(d, g, input: input, height: height, width: width, planes: buffer)
@@ -161,7 +169,7 @@ enum Depthwise {
                 acc = fusedMultiplyAdd(w6, loadVector(t6 + i), acc)
                 acc = fusedMultiplyAdd(w7, loadVector(t7 + i), acc)
                 acc = fusedMultiplyAdd(w8, loadVector(t8 + i), acc)
-                storeVector(activation.apply(acc), flat + i)
+                storeVector(activation(acc), flat + i)
                 i &+= 16
             }
         } else {
@@ -173,7 +181,7 @@ enum Depthwise {
                         acc = fusedMultiplyAdd(SIMD16(repeating: weights[ky * kw + kx]), loadVector(tap(ky, kx) + i), acc)
                     }
                 }
-                storeVector(activation.apply(acc), flat + i)
+                storeVector(activation(acc), flat + i)
                 i &+= 16
             }
         }

@@ -75,14 +75,22 @@ enum Winograd43 {
                     output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         let g = Geometry(d, height: height, width: width)
         let blocks = g.blocks
-        ParallelFor.run(count: batch * blocks, threads: threads) { task, worker in
-            let image = task / blocks
-            let t0 = (task % blocks) * g.tileBlock
-            block(d, g, t0: t0, t1: min(g.tiles, t0 + g.tileBlock), packedWeights: packedWeights, bias: bias,
-                  activation: activation,
-                  input: input + image * g.cin * height * width, height: height, width: width,
-                  output: output + image * g.cout * g.outputHeight * g.outputWidth,
-                  scratch: scratch + worker * g.scratchPerThread)
+        func runBlocks<A: VectorActivation>(_ activation: A) {
+            ParallelFor.run(count: batch * blocks, threads: threads) { task, worker in
+                let image = task / blocks
+                let t0 = (task % blocks) * g.tileBlock
+                block(d, g, t0: t0, t1: min(g.tiles, t0 + g.tileBlock), packedWeights: packedWeights, bias: bias,
+                      activation: activation,
+                      input: input + image * g.cin * height * width, height: height, width: width,
+                      output: output + image * g.cout * g.outputHeight * g.outputWidth,
+                      scratch: scratch + worker * g.scratchPerThread)
+            }
+        }
+        switch activation {
+        case .none: runBlocks(IdentityActivation())
+        case .relu: runBlocks(ReluActivation())
+        case .clip(let low, let high): runBlocks(ClipActivation(low: low, high: high))
+        default: runBlocks(GeneralActivation(activation: activation))
         }
     }
 
@@ -161,8 +169,8 @@ enum Winograd43 {
     }
 
     @inline(__always)
-    static func block(_ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int,
-                      packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
+    static func block<A: VectorActivation>(_ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int,
+                      packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: A,
                       input: UnsafePointer<Float>, height: Int, width: Int,
                       output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let v = scratch
@@ -258,10 +266,10 @@ enum Winograd43 {
                     @inline(__always) func vertical(_ jj: Int, _ a0: SIMD16<Float>, _ a1: SIMD16<Float>, _ a2: SIMD16<Float>,
                                                     _ a3: SIMD16<Float>, _ a4: SIMD16<Float>, _ a5: SIMD16<Float>) {
                         let y = outputTransform1D(a0, a1, a2, a3, a4, a5)
-                        storeVector(activation.apply(y.0 + b), tmp + (0 * 4 + jj) * 16)
-                        storeVector(activation.apply(y.1 + b), tmp + (1 * 4 + jj) * 16)
-                        storeVector(activation.apply(y.2 + b), tmp + (2 * 4 + jj) * 16)
-                        storeVector(activation.apply(y.3 + b), tmp + (3 * 4 + jj) * 16)
+                        storeVector(activation(y.0 + b), tmp + (0 * 4 + jj) * 16)
+                        storeVector(activation(y.1 + b), tmp + (1 * 4 + jj) * 16)
+                        storeVector(activation(y.2 + b), tmp + (2 * 4 + jj) * 16)
+                        storeVector(activation(y.3 + b), tmp + (3 * 4 + jj) * 16)
                     }
                     vertical(0, s0.0, s1.0, s2.0, s3.0, s4.0, s5.0)
                     vertical(1, s0.1, s1.1, s2.1, s3.1, s4.1, s5.1)
