@@ -9,9 +9,13 @@ difference of XRayEngine's output from ONNX Runtime's.
 
     python3 Benchmarks/peers/run_peers.py --threads 1 2 --rounds 5
 """
+import os
+# PyTorch's OpenMP workers otherwise keep spinning after each run and take a core from the
+# runtime timed next (measured: XRayEngine's 2-thread MobileNetV2 2.6 -> 4.9 ms); must be
+# set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -41,7 +45,14 @@ def export(name, out_dir):
     return model, shape, path, nets.count_macs(model, shape)
 
 
+def settle():
+    """ONNX Runtime's and PyTorch's worker threads spin for a while after a run; left alone
+    they would take a core from whichever runtime is timed next."""
+    time.sleep(0.3)
+
+
 def time_runs(fn, runs):
+    settle()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -51,8 +62,9 @@ def time_runs(fn, runs):
 
 
 def xray_bench(binary, path, shape, threads, runs, input_path, output_path):
+    settle()
     cmd = [binary, "bench", path, "--shape", "x".join(map(str, shape)), "--threads", str(threads),
-           "--runs", str(runs), "--warmup", "1", "--input", input_path, "--save-output", output_path, "--json"]
+           "--runs", str(runs), "--warmup", str(max(2, runs)), "--input", input_path, "--save-output", output_path, "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
