@@ -122,10 +122,24 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(8, 16, k: 1, s: 2), height: 10, width: 9, expect: .im2colGemm)
         check(desc(16, 40, k: 5, s: 2, pad: 2), height: 23, width: 31, batch: 2, activation: .relu, threads: 2)
         check(desc(64, 8, k: 3, d: 3, pad: 3), height: 12, width: 9, expect: .im2colGemm)
-        // Horizontal strides read a column-phase split copy: groups, batches, odd widths, left pads.
+        // Narrow maps (the planes' pitch would add over 8 % work) gather: strides, groups, batches, odd widths, left pads.
         check(desc(6, 9, k: 3, s: 2, g: 3, pad: 1), height: 9, width: 13, batch: 2, threads: 2, expect: .im2colGemm)
         check(desc(3, 8, k: 7, s: 2, pad: 3), height: 21, width: 35, activation: .relu, expect: .im2colGemm)
         check(desc(4, 5, k: 4, kw: 5, s: 1, sw: 3, pads: (1, 4, 2, 1)), height: 8, width: 17, expect: .im2colGemm)
+    }
+
+    /// Wide maps read stride planes (pitch within 8 % of the output width): the same shapes,
+    /// including chunks that end inside a row and several column chunks per image.
+    func testPlaneIm2col() {
+        check(desc(6, 8, k: 3, s: 2, pad: 1), height: 11, width: 70, expect: .im2colGemm)
+        check(desc(4, 6, k: 3, d: 2, pad: 2), height: 9, width: 60, expect: .im2colGemm)
+        check(desc(6, 9, k: 3, g: 3, pad: 1), height: 8, width: 41, expect: .im2colGemm)
+        check(desc(5, 4, k: 2, kw: 4, s: 1, sw: 3, pads: (1, 0, 0, 2)), height: 9, width: 130, expect: .im2colGemm)
+        check(desc(6, 9, k: 3, s: 2, g: 3, pad: 1), height: 29, width: 61, batch: 2, threads: 2, expect: .im2colGemm)
+        check(desc(3, 8, k: 7, s: 2, pad: 3), height: 41, width: 125, activation: .relu, threads: 2, expect: .im2colGemm)
+        check(desc(4, 5, k: 4, kw: 5, s: 2, sw: 3, pads: (1, 4, 2, 1)), height: 19, width: 151, expect: .im2colGemm)
+        check(desc(40, 20, k: 3, s: 2, pad: 1), height: 64, width: 64, batch: 2, activation: .clip(min: 0, max: 6),
+              threads: 2, expect: .im2colGemm)
     }
 
     func testFirstLayer() {

@@ -2,41 +2,17 @@
 /// without materialising it: row `k = (c, ky, kx)`, column `n = (oy, ox)` holds
 /// `input[c][oy*sh - padTop + ky*dh][ox*sw - padLeft + kx*dw]`, zero outside the image.
 ///
-/// With a horizontal stride the input may come column-phase split (`phaseWidth > 0`, see
-/// `splitColumnPhases`): then every row of a block is a contiguous copy instead of a
-/// strided gather, which made stride-2 convolutions packing-bound.
+/// Convolutions whose `StridePlanes` fit use `PlaneIm2colPacker` instead (contiguous copies);
+/// this one serves the rest: huge images, and small maps where the planes' pitch would add
+/// too much work.
 struct Im2colPacker: GemmBPacker {
-    let input: UnsafePointer<Float>   // the group's first input channel (split layout when phaseWidth > 0)
+    let input: UnsafePointer<Float>   // the group's first input channel
     let height: Int, width: Int
     let outputWidth: Int
     let kernelHeight: Int, kernelWidth: Int
     let strideHeight: Int, strideWidth: Int
     let dilationHeight: Int, dilationWidth: Int
     let padTop: Int, padLeft: Int
-    /// 0: plain NCHW rows. Otherwise each row is `strideWidth` phases of `phaseWidth` floats.
-    var phaseWidth = 0
-
-    /// Rewrites `channels` planes of `height × width` so that row `y` holds column phase `p`
-    /// (columns `p, p + stride, …`) at `[p * phaseWidth(width:stride:), …)`.
-    static func splitColumnPhases(_ src: UnsafePointer<Float>, channels: Range<Int>, height: Int, width: Int,
-                                  stride: Int, into dst: UnsafeMutablePointer<Float>) {
-        let pw = phaseWidth(width: width, stride: stride)
-        for c in channels {
-            for y in 0..<height {
-                let s = src + (c * height + y) * width
-                let d = dst + (c * height + y) * stride * pw
-                if stride == 2 {
-                    let pairs = width / 2
-                    for i in 0..<pairs { d[i] = s[2 &* i]; d[pw &+ i] = s[2 &* i &+ 1] }
-                    if width & 1 == 1 { d[pairs] = s[width - 1] }
-                } else {
-                    for x in 0..<width { d[(x % stride) * pw + x / stride] = s[x] }
-                }
-            }
-        }
-    }
-
-    static func phaseWidth(width: Int, stride: Int) -> Int { (width + stride - 1) / stride }
 
     @inline(__always)
     func pack(k0: Int, kc: Int, n0: Int, nc: Int, into dst: UnsafeMutablePointer<Float>) {
@@ -54,8 +30,7 @@ struct Im2colPacker: GemmBPacker {
                 kx += 1
                 if kx == kernelWidth { kx = 0; ky += 1; if ky == kernelHeight { ky = 0; c += 1 } }
             }
-            let rowPitch = phaseWidth > 0 ? strideWidth * phaseWidth : self.width
-            let channel = input + c * height * rowPitch
+            let channel = input + c * height * self.width
             let yOffset = ky * dilationHeight - padTop
             let xOffset = kx * dilationWidth - padLeft
             var oy = oyStart
@@ -72,7 +47,7 @@ struct Im2colPacker: GemmBPacker {
                     if iy < 0 || iy >= height {
                         for t in 0..<run { dj[t] = 0 }
                     } else {
-                        let row = channel + iy &* rowPitch
+                        let row = channel + iy &* self.width
                         // ix = (ox + t) * sw + xOffset must lie in [0, width)
                         var lo = 0
                         while lo < run && (ox &+ lo) &* strideWidth &+ xOffset < 0 { dj[lo] = 0; lo &+= 1 }
@@ -80,14 +55,6 @@ struct Im2colPacker: GemmBPacker {
                         while hi > lo && (ox &+ hi &- 1) &* strideWidth &+ xOffset >= self.width { hi &-= 1; dj[hi] = 0 }
                         if strideWidth == 1 {
                             let src = row + (ox &+ xOffset)
-                            var t = lo
-                            while t &+ 16 <= hi { storeVector(loadVector(src + t), dj + t); t &+= 16 }
-                            while t < hi { dj[t] = src[t]; t &+= 1 }
-                        } else if phaseWidth > 0 {
-                            // ix = (ox + t + base) * sw + phase: contiguous within the phase.
-                            let phase = ((xOffset % strideWidth) + strideWidth) % strideWidth
-                            let base = (xOffset - phase) / strideWidth
-                            let src = row + phase * phaseWidth + (ox &+ base)
                             var t = lo
                             while t &+ 16 <= hi { storeVector(loadVector(src + t), dj + t); t &+= 16 }
                             while t < hi { dj[t] = src[t]; t &+= 1 }

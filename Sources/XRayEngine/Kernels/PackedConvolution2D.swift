@@ -130,22 +130,30 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let threads = max(1, threads)
         switch algorithm {
         case .depthwise:
-            return Depthwise.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread(d) * threads
+            return StridePlanes(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
         case .winograd:
             return Winograd43.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
         case .gemm1x1, .im2colGemm:
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
-            return Gemm.scratchCount(k: k) * threads + phaseSplitCount(height: inputHeight, width: inputWidth)
+            let planes = planesCount(height: inputHeight, width: inputWidth)
+            guard planes > 0 else { return Gemm.scratchCount(k: k) * threads }
+            return (Gemm.scratchCount(k: k) + d.outputChannels / d.groups * Gemm.nc) * threads + planes
         }
     }
 
-    /// im2col with a horizontal stride reads a column-phase split copy of each image
-    /// (contiguous packing instead of strided gathers); floats of that copy, else 0.
-    private func phaseSplitCount(height: Int, width: Int) -> Int {
+    /// Spare pitch columns (`StridePlanes.pitch - outputWidth` per row) that plane im2col may
+    /// compute, in percent of the output width.
+    static let planeIm2colWasteLimit = 8
+
+    /// im2col reads one image's `StridePlanes` (contiguous packing, `PlaneIm2colPacker`) when
+    /// the pitch adds little work and the planes stay under 64 MB; floats of those planes, else 0
+    /// (then the gathering `Im2colPacker` runs).
+    private func planesCount(height: Int, width: Int) -> Int {
         let d = descriptor
-        guard algorithm == .im2colGemm && d.strideWidth > 1 else { return 0 }
-        let count = d.inputChannels * height * d.strideWidth * Im2colPacker.phaseWidth(width: width, stride: d.strideWidth)
-        // A copy of the whole image: above 64 MB the strided gathers are the better trade.
+        guard algorithm == .im2colGemm else { return 0 }
+        let g = StridePlanes(d, height: height, width: width)
+        guard (g.pitch - g.outputWidth) * 100 <= g.outputWidth * Self.planeIm2colWasteLimit else { return 0 }
+        let count = d.inputChannels * g.channelCount
         return count <= 16 << 20 ? count : 0
     }
 
@@ -185,15 +193,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let activation = self.activation, groupStride = self.groupStride
         let is1x1 = algorithm == .gemm1x1
         let panels = 0..<GemmPacking.panelCount(coutG)
-        let split = phaseSplitCount(height: height, width: width) > 0
-        let splitBuffer = scratch + threads * perThread
-        let phaseWidth = split ? Im2colPacker.phaseWidth(width: width, stride: d.strideWidth) : 0
-        /// Columns `n0 ..< n1` of group `g` of `image`, reading the image at `src`
-        /// (its split copy when `split`).
+        /// Columns `n0 ..< n1` of group `g` of `image`, reading the image at `src`.
         @inline(__always) func tile(image: Int, g: Int, n0: Int, n1: Int, src imageInput: UnsafePointer<Float>,
                                     worker: Int) {
-            let rowFloats = split ? d.strideWidth * phaseWidth : width
-            let src = imageInput + g * cinG * height * rowFloats
+            let src = imageInput + g * cinG * height * width
             let dst = output + (image * d.outputChannels + g * coutG) * n
             let epilogue = GemmEpilogue(bias: bias + g * coutG, activation: activation)
             let a = packed + g * groupStride
@@ -203,32 +206,18 @@ public final class PackedConvolution2D: @unchecked Sendable {
                              packer: MatrixBPacker(b: src, ldb: height * width),
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             } else {
-                var packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
+                let packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
                                           kernelHeight: d.kernelHeight, kernelWidth: d.kernelWidth,
                                           strideHeight: d.strideHeight, strideWidth: d.strideWidth,
                                           dilationHeight: d.dilationHeight, dilationWidth: d.dilationWidth,
                                           padTop: d.padTop, padLeft: d.padLeft)
-                packer.phaseWidth = phaseWidth
                 Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a, packer: packer,
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             }
         }
-        if split {
-            // One image at a time: split its columns (threads over channels), then the GEMM.
-            let perImage = (groups * chunks)
-            for image in 0..<batch {
-                let imageInput = input + image * d.inputChannels * height * width
-                let cin = d.inputChannels
-                ParallelFor.run(count: cin, threads: threads) { c, _ in
-                    Im2colPacker.splitColumnPhases(imageInput, channels: c..<(c + 1), height: height, width: width,
-                                                   stride: d.strideWidth, into: splitBuffer)
-                }
-                ParallelFor.run(count: perImage, threads: threads) { task, worker in
-                    let n0 = (task % chunks) * chunk
-                    tile(image: image, g: task / chunks, n0: n0, n1: min(n, n0 + chunk),
-                         src: UnsafePointer(splitBuffer), worker: worker)
-                }
-            }
+        if planesCount(height: height, width: width) > 0 {
+            runPlaneIm2col(input: input, batch: batch, height: height, width: width, output: output,
+                           scratch: scratch, threads: threads)
             return
         }
         ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
@@ -236,6 +225,47 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let n0 = (task % chunks) * chunk
             tile(image: imageGroup / groups, g: imageGroup % groups, n0: n0, n1: min(n, n0 + chunk),
                  src: input + imageGroup / groups * d.inputChannels * height * width, worker: worker)
+        }
+    }
+
+    /// im2col through `StridePlanes`: per image, fill every channel's planes (threads over
+    /// channels), then per column chunk a GEMM over flat columns into the worker's buffer,
+    /// scattered into the output without the pitch's spare columns.
+    private func runPlaneIm2col(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                                output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                threads: Int) {
+        let d = descriptor
+        let g = StridePlanes(d, height: height, width: width)
+        let groups = d.groups, cin = d.inputChannels
+        let cinG = cin / groups, coutG = d.outputChannels / groups
+        let k = cinG * d.kernelHeight * d.kernelWidth
+        let flatColumns = g.outputHeight * g.pitch
+        let chunk = Gemm.columnChunk(n: flatColumns, outer: groups, threads: threads)
+        let chunks = (flatColumns + chunk - 1) / chunk
+        let gemmScratch = Gemm.scratchCount(k: k)
+        let perThread = gemmScratch + coutG * Gemm.nc
+        let planes = scratch + threads * perThread
+        let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
+        let activation = self.activation, groupStride = self.groupStride
+        let panels = 0..<GemmPacking.panelCount(coutG)
+        let outputPlane = g.outputHeight * g.outputWidth
+        for image in 0..<batch {
+            let imageInput = input + image * cin * height * width
+            ParallelFor.run(count: cin, threads: threads) { c, _ in
+                g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
+            }
+            ParallelFor.run(count: groups * chunks, threads: threads) { task, worker in
+                let group = task / chunks
+                let n0 = (task % chunks) * chunk, count = min(chunk, flatColumns - n0)
+                let s = scratch + worker * perThread, flat = s + gemmScratch
+                let packer = PlaneIm2colPacker(planes: UnsafePointer(planes + group * cinG * g.channelCount),
+                                               geometry: g, columnOffset: n0)
+                Gemm.compute(m: coutG, k: k, n0: 0, n1: count, panels: panels, aPacked: packed + group * groupStride,
+                             packer: packer, c: flat, ldc: chunk,
+                             epilogue: GemmEpilogue(bias: bias + group * coutG, activation: activation), scratch: s)
+                PlaneIm2colPacker.scatterColumns(flat, ld: chunk, rows: coutG, n0: n0, count: count, geometry: g,
+                                                 into: output + (image * d.outputChannels + group * coutG) * outputPlane)
+            }
         }
     }
 }

@@ -1,0 +1,132 @@
+/// One input channel laid out so that a convolution's taps become contiguous reads.
+///
+/// The zero-padded channel is split by the strides into `sh × sw` *planes* (padded row `py`
+/// goes to row-phase `py % sh`, column `px` to column-phase `px % sw`), each stored flat with
+/// one pitch `P`. Output `(oy, ox)` then has the flat index `oy * P + ox`, and tap `(ky, kx)`
+/// reads one plane at that same index plus a constant offset (`tapOffset`). Flat indices with
+/// `ox >= outputWidth` (the pitch's spare columns) are computed and thrown away.
+///
+/// Used by the depthwise kernel (one channel at a time) and by im2col, whose rows become
+/// plain copies of plane stretches (`PlaneIm2colPacker`).
+struct StridePlanes {
+    let descriptor: Convolution2DDescriptor
+    let height: Int
+    let width: Int
+    let outputHeight: Int
+    let outputWidth: Int
+    /// Row pitch of every plane and of the flat output.
+    let pitch: Int
+    /// Rows of one plane that hold padded input.
+    let planeRows: Int
+    /// Floats per plane: the rows plus what the last vector's taps read past them.
+    let planeCount: Int
+    /// Flat outputs computed (whole vectors).
+    let flatOutputs: Int
+
+    init(_ d: Convolution2DDescriptor, height: Int, width: Int) {
+        descriptor = d
+        self.height = height
+        self.width = width
+        let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
+        outputHeight = oh
+        outputWidth = ow
+        let paddedHeight = height + d.padTop + d.padBottom
+        let paddedWidth = width + d.padLeft + d.padRight
+        pitch = (paddedWidth + d.strideWidth - 1) / d.strideWidth
+        planeRows = (paddedHeight + d.strideHeight - 1) / d.strideHeight
+        flatOutputs = (oh * pitch + 15) / 16 * 16
+        let reach = (d.kernelHeight - 1) * d.dilationHeight / d.strideHeight * pitch
+            + (d.kernelWidth - 1) * d.dilationWidth / d.strideWidth
+        planeCount = max(planeRows * pitch, flatOutputs + reach)
+    }
+
+    /// Planes per channel.
+    var phases: Int { descriptor.strideHeight * descriptor.strideWidth }
+
+    /// Floats of one channel's planes.
+    var channelCount: Int { phases * planeCount }
+
+    /// Depthwise scratch per worker: one channel's planes and its flat output.
+    var scratchPerThread: Int { channelCount + flatOutputs + 16 }
+
+    /// Where tap `(ky, kx)` reads for flat output 0, relative to the channel's first plane.
+    @inline(__always)
+    func tapOffset(_ ky: Int, _ kx: Int) -> Int {
+        let d = descriptor
+        let dy = ky * d.dilationHeight, dx = kx * d.dilationWidth
+        let sh = d.strideHeight, sw = d.strideWidth
+        return ((dy % sh) * sw + dx % sw) * planeCount + (dy / sh) * pitch + dx / sw
+    }
+
+    /// Copies one `height × width` channel into its zero-padded planes (`channelCount` floats).
+    @inline(__always)
+    func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>) {
+        let d = descriptor
+        let sh = d.strideHeight, sw = d.strideWidth, p = pitch
+        if sh == 1 && sw == 1 {
+            // One plane: zero only what the row copies leave (pad rows, row heads/tails, the tail).
+            // Rows whose source has 15 floats of slack behind them copy in whole vectors; the
+            // spill lands in the next row (or the bottom padding), which is written after.
+            Self.zero(planes, d.padTop * p)
+            let total = height * width
+            for y in 0..<height {
+                let row = planes + (y + d.padTop) * p
+                Self.zero(row, d.padLeft)
+                if y * width + (width + 15) / 16 * 16 <= total {
+                    Self.copyOverrunning(input + y * width, row + d.padLeft, width)
+                } else {
+                    Self.copy(input + y * width, row + d.padLeft, width)
+                }
+                Self.zero(row + d.padLeft + width, p - d.padLeft - width)
+            }
+            let filled = (d.padTop + height) * p
+            Self.zero(planes + filled, planeCount - filled)
+            return
+        }
+        Self.zero(planes, channelCount)
+        for y in 0..<height {
+            let py = y + d.padTop
+            let rowBase = planes + (py % sh) * sw * planeCount + (py / sh) * p
+            let src = input + y * width
+            if sw == 2 {
+                // Even padded columns go to column-phase 0, odd ones to phase 1.
+                let even = rowBase + (d.padLeft & 1) * planeCount + d.padLeft / 2
+                let odd = rowBase + ((d.padLeft + 1) & 1) * planeCount + (d.padLeft + 1) / 2
+                let pairs = width / 2
+                for i in 0..<pairs {
+                    even[i] = src[2 &* i]
+                    odd[i] = src[2 &* i &+ 1]
+                }
+                if width & 1 == 1 { even[pairs] = src[width - 1] }
+            } else {
+                for x in 0..<width {
+                    let px = x + d.padLeft
+                    rowBase[(px % sw) * planeCount + px / sw] = src[x]
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    static func zero(_ p: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count { storeVector(SIMD16(), p + i); i &+= 16 }
+        while i < count { p[i] = 0; i &+= 1 }
+    }
+
+    @inline(__always)
+    static func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        while i &+ 16 <= count { storeVector(loadVector(src + i), dst + i); i &+= 16 }
+        while i < count { dst[i] = src[i]; i &+= 1 }
+    }
+
+    /// Copies `count` floats in whole vectors: it may read and write up to 15 floats past
+    /// `count`, so callers use it only where both sides have that slack and what it
+    /// overwrites is written again afterwards (rows copied in order).
+    @inline(__always)
+    static func copyOverrunning(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
+        var i = 0
+        repeat { storeVector(loadVector(src + i), dst + i); i &+= 16 } while i < count
+    }
+}
