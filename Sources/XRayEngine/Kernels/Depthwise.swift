@@ -11,6 +11,13 @@ enum Depthwise {
         let g = StridePlanes(d, height: height, width: width)
         let channels = d.outputChannels
         let perThread = g.scratchPerThread
+        // Strided planes: zero each worker's planes once, then every channel writes only its pixels.
+        let strided = g.phases > 1
+        if strided {
+            for worker in 0..<ParallelFor.workerCount(count: batch * channels, threads: threads) {
+                StridePlanes.zero(scratch + worker * perThread, g.channelCount)
+            }
+        }
         func runChannels<A: VectorActivation>(_ activation: A) {
             ParallelFor.run(count: batch * channels, threads: threads) { task, worker in
                 let c = task % channels
@@ -32,7 +39,7 @@ enum Depthwise {
     static func channel<A: VectorActivation>(_ g: StridePlanes, weights: UnsafePointer<Float>, bias: Float,
                                              activation: A, input: UnsafePointer<Float>,
                                              output: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
-        g.fill(input, planes: buffer)
+        g.fill(input, planes: buffer, padsAreZero: g.phases > 1)
         let flat = buffer + g.channelCount
         let kh = g.descriptor.kernelHeight, kw = g.descriptor.kernelWidth
         let biasVector = SIMD16<Float>(repeating: bias)

@@ -59,8 +59,11 @@ struct StridePlanes {
     }
 
     /// Copies one `height × width` channel into its zero-padded planes (`channelCount` floats).
+    /// `padsAreZero`: the planes were filled before with this geometry (or zeroed), so the
+    /// padding already holds zeros and only the image positions are written (strided layouts;
+    /// zeroing four planes cost as much as de-interleaving the channel).
     @inline(__always)
-    func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>) {
+    func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>, padsAreZero: Bool = false) {
         let d = descriptor
         let sh = d.strideHeight, sw = d.strideWidth, p = pitch
         if sh == 1 && sw == 1 {
@@ -83,7 +86,7 @@ struct StridePlanes {
             Self.zero(planes + filled, planeCount - filled)
             return
         }
-        Self.zero(planes, channelCount)
+        if !padsAreZero { Self.zero(planes, channelCount) }
         for y in 0..<height {
             let py = y + d.padTop
             let rowBase = planes + (py % sh) * sw * planeCount + (py / sh) * p
