@@ -122,10 +122,17 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(8, 16, k: 1, s: 2), height: 10, width: 9, expect: .im2colGemm)
         check(desc(16, 40, k: 5, s: 2, pad: 2), height: 23, width: 31, batch: 2, activation: .relu, threads: 2)
         check(desc(64, 8, k: 3, d: 3, pad: 3), height: 12, width: 9, expect: .im2colGemm)
-        // Narrow maps (the planes' pitch would add over 8 % work) gather: strides, groups, batches, odd widths, left pads.
+        // Narrow maps (the planes' pitch would add over 8 % work) pack the output's own columns:
+        // strides, groups, batches, odd widths, left pads.
         check(desc(6, 9, k: 3, s: 2, g: 3, pad: 1), height: 9, width: 13, batch: 2, threads: 2, expect: .im2colGemm)
         check(desc(3, 8, k: 7, s: 2, pad: 3), height: 21, width: 35, activation: .relu, expect: .im2colGemm)
         check(desc(4, 5, k: 4, kw: 5, s: 1, sw: 3, pads: (1, 4, 2, 1)), height: 8, width: 17, expect: .im2colGemm)
+    }
+
+    /// An image whose stride planes would pass 64 MB is gathered from the input instead.
+    func testHugeImageIm2colGathers() {
+        check(desc(1, 2, k: 3, s: 2, pad: 1), height: 4200, width: 4200, activation: .relu, threads: 2,
+              expect: .im2colGemm)
     }
 
     /// Wide maps read stride planes (pitch within 8 % of the output width): the same shapes,

@@ -137,7 +137,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
             let planes = planesCount(height: inputHeight, width: inputWidth)
             guard planes > 0 else { return Gemm.scratchCount(k: k) * threads }
-            return (Gemm.scratchCount(k: k) + d.outputChannels / d.groups * Gemm.nc) * threads + planes
+            let flat = Self.flatColumns(StridePlanes(d, height: inputHeight, width: inputWidth))
+            return (Gemm.scratchCount(k: k) + (flat ? d.outputChannels / d.groups * Gemm.nc : 0)) * threads + planes
         }
     }
 
@@ -145,16 +146,19 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// compute, in percent of the output width.
     static let planeIm2colWasteLimit = 8
 
-    /// im2col reads one image's `StridePlanes` (contiguous packing, `PlaneIm2colPacker`) when
-    /// the pitch adds little work and the planes stay under 64 MB; floats of those planes, else 0
-    /// (then the gathering `Im2colPacker` runs).
+    /// im2col reads one image's `StridePlanes` (`PlaneIm2colPacker`) while the planes stay
+    /// under 64 MB; floats of those planes, else 0 (then the gathering `Im2colPacker` runs).
     private func planesCount(height: Int, width: Int) -> Int {
         let d = descriptor
         guard algorithm == .im2colGemm else { return 0 }
-        let g = StridePlanes(d, height: height, width: width)
-        guard (g.pitch - g.outputWidth) * 100 <= g.outputWidth * Self.planeIm2colWasteLimit else { return 0 }
-        let count = d.inputChannels * g.channelCount
+        let count = d.inputChannels * StridePlanes(d, height: height, width: width).channelCount
         return count <= 16 << 20 ? count : 0
+    }
+
+    /// Plane im2col over flat columns (the pitch's spare columns computed, then dropped) where
+    /// they add little work; else over the output's own columns.
+    private static func flatColumns(_ g: StridePlanes) -> Bool {
+        (g.pitch - g.outputWidth) * 100 <= g.outputWidth * planeIm2colWasteLimit
     }
 
     /// Convolves `batch` NCHW images of `inputHeight × inputWidth` into `output`
@@ -239,11 +243,12 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let groups = d.groups, cin = d.inputChannels
         let cinG = cin / groups, coutG = d.outputChannels / groups
         let k = cinG * d.kernelHeight * d.kernelWidth
-        let flatColumns = g.outputHeight * g.pitch
-        let chunk = Gemm.columnChunk(n: flatColumns, outer: groups, threads: threads)
-        let chunks = (flatColumns + chunk - 1) / chunk
+        let flat = Self.flatColumns(g)
+        let columns = flat ? g.outputHeight * g.pitch : g.outputHeight * g.outputWidth
+        let chunk = Gemm.columnChunk(n: columns, outer: groups, threads: threads)
+        let chunks = (columns + chunk - 1) / chunk
         let gemmScratch = Gemm.scratchCount(k: k)
-        let perThread = gemmScratch + coutG * Gemm.nc
+        let perThread = gemmScratch + (flat ? coutG * Gemm.nc : 0)
         let planes = scratch + threads * perThread
         let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
         let activation = self.activation, groupStride = self.groupStride
@@ -256,15 +261,24 @@ public final class PackedConvolution2D: @unchecked Sendable {
             }
             ParallelFor.run(count: groups * chunks, threads: threads) { task, worker in
                 let group = task / chunks
-                let n0 = (task % chunks) * chunk, count = min(chunk, flatColumns - n0)
-                let s = scratch + worker * perThread, flat = s + gemmScratch
-                let packer = PlaneIm2colPacker(planes: UnsafePointer(planes + group * cinG * g.channelCount),
-                                               geometry: g, columnOffset: n0)
-                Gemm.compute(m: coutG, k: k, n0: 0, n1: count, panels: panels, aPacked: packed + group * groupStride,
-                             packer: packer, c: flat, ldc: chunk,
-                             epilogue: GemmEpilogue(bias: bias + group * coutG, activation: activation), scratch: s)
-                PlaneIm2colPacker.scatterColumns(flat, ld: chunk, rows: coutG, n0: n0, count: count, geometry: g,
-                                                 into: output + (image * d.outputChannels + group * coutG) * outputPlane)
+                let n0 = (task % chunks) * chunk, count = min(chunk, columns - n0)
+                let s = scratch + worker * perThread
+                let groupPlanes = UnsafePointer(planes + group * cinG * g.channelCount)
+                let groupOutput = output + (image * d.outputChannels + group * coutG) * outputPlane
+                let epilogue = GemmEpilogue(bias: bias + group * coutG, activation: activation)
+                if flat {
+                    let buffer = s + gemmScratch
+                    let packer = PlaneIm2colPacker(planes: groupPlanes, geometry: g, columnOffset: n0, compact: false)
+                    Gemm.compute(m: coutG, k: k, n0: 0, n1: count, panels: panels, aPacked: packed + group * groupStride,
+                                 packer: packer, c: buffer, ldc: chunk, epilogue: epilogue, scratch: s)
+                    PlaneIm2colPacker.scatterColumns(buffer, ld: chunk, rows: coutG, n0: n0, count: count, geometry: g,
+                                                     into: groupOutput)
+                } else {
+                    let packer = PlaneIm2colPacker(planes: groupPlanes, geometry: g, columnOffset: 0, compact: true)
+                    Gemm.compute(m: coutG, k: k, n0: n0, n1: n0 + count, panels: panels,
+                                 aPacked: packed + group * groupStride, packer: packer, c: groupOutput, ldc: columns,
+                                 epilogue: epilogue, scratch: s)
+                }
             }
         }
     }
