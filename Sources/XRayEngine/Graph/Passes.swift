@@ -3,7 +3,7 @@ import Foundation
 /// Load-time graph optimisations that do not depend on input sizes.
 enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
-    /// into Conv, fuse activations into Conv.
+    /// into Conv, fuse activations into Conv and Add (a residual block's ReLU).
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
@@ -63,7 +63,7 @@ enum GraphPasses {
         var removed = Set<Int>()
         for (bi, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" {
             guard let x = bn.input(0), let ci = producer[x], counts[x] == 1,
-                  graph.nodes[ci].opType == "Conv", graph.nodes[ci].fusedActivation == .none,
+                  ["Conv", "Add"].contains(graph.nodes[ci].opType), graph.nodes[ci].fusedActivation == .none,
                   bn.outputs.dropFirst().allSatisfy(\.isEmpty),
                   (try? bn.int("training_mode", default: 0)) == 0,
                   let params = try? (1...4).map({ i -> [Float] in
@@ -95,7 +95,7 @@ enum GraphPasses {
         pruneConstants(&graph)
     }
 
-    /// Fuses a single-consumer activation into the Conv producing its input.
+    /// Fuses a single-consumer activation into the Conv or Add producing its input.
     static func fuseActivations(_ graph: inout GraphIR, opset: Int) {
         let counts = consumerCounts(graph)
         var producer: [String: Int] = [:]
@@ -103,7 +103,7 @@ enum GraphPasses {
         var removed = Set<Int>()
         for (ai, act) in graph.nodes.enumerated() {
             guard let x = act.input(0), let ci = producer[x], counts[x] == 1,
-                  graph.nodes[ci].opType == "Conv", graph.nodes[ci].fusedActivation == .none,
+                  ["Conv", "Add"].contains(graph.nodes[ci].opType), graph.nodes[ci].fusedActivation == .none,
                   let fused = activation(of: act, constants: graph.constants, opset: opset) else { continue }
             graph.nodes[ci].fusedActivation = fused
             graph.nodes[ci].outputs = [act.outputs[0]]

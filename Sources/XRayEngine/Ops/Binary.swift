@@ -73,6 +73,23 @@ struct BinaryOperator: Operator {
         let a = ctx.input(0), b = ctx.input(1)
         let plan = Broadcast.BinaryPlan(ctx.shape(0), bShape(ctx.inputs), ctx.outputs[0].shape)
         let out = ctx.outputPointers[0]
+        let activation = node.fusedActivation
+        if kind == .add && (activation != .none || plan.kind == .same) {
+            // A residual Add (ResNet), with the ReLU after it fused: same-shape operands split
+            // over the threads in cache-sized chunks, the activation applied while a chunk is hot.
+            guard plan.kind == .same else {
+                return { Broadcast.binary(a, b, out, plan, +); activation.apply(out, count: plan.count) }
+            }
+            let n = plan.count, chunk = 16384, threads = ctx.threads
+            return {
+                ParallelFor.run(count: (n + chunk - 1) / chunk, threads: threads) { task, _ in
+                    let start = task * chunk, count = min(chunk, n - start)
+                    let x = a + start, y = b + start, z = out + start
+                    for i in 0..<count { z[i] = x[i] + y[i] }
+                    activation.apply(z, count: count)
+                }
+            }
+        }
         switch kind {
         case .add: return { Broadcast.binary(a, b, out, plan, +) }
         case .sub: return { Broadcast.binary(a, b, out, plan, -) }
