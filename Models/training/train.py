@@ -18,18 +18,30 @@ import torch
 import torch.nn.functional as F
 
 import data
+import init_weights
 from model import AnomalyUNet, WithSigmoid, macs_per_tile
 
 
-def sample_batch(scans, rng, batch, tile, positive_fraction):
+def sample_batch(scans, rng, batch, tile, positive_fraction, hard=(), hard_fraction=0.0):
+    """Tiles centred on an anomaly (positive_fraction), on a mined hard negative (hard_fraction,
+    `hard` holds (scan index, y, x)), or anywhere."""
     xs, ys = [], []
     while len(xs) < batch:
-        att, mask, pos = scans[rng.integers(len(scans))]
+        pick = rng.random()
+        centre = None
+        if len(hard) and pick < hard_fraction:
+            i, cy, cx = hard[rng.integers(len(hard))]
+            att, mask, _ = scans[i]
+            centre = (cy, cx)
+        else:
+            att, mask, pos = scans[rng.integers(len(scans))]
+            if len(pos) and rng.random() < positive_fraction:
+                centre = pos[rng.integers(len(pos))]
         h, w = att.shape
         if h < tile or w < tile:
             continue
-        if len(pos) and rng.random() < positive_fraction:
-            cy, cx = pos[rng.integers(len(pos))]
+        if centre is not None:
+            cy, cx = centre
             y = int(np.clip(cy - rng.integers(tile // 8, tile - tile // 8), 0, h - tile))
             x = int(np.clip(cx - rng.integers(tile // 8, tile - tile // 8), 0, w - tile))
         else:
@@ -42,6 +54,34 @@ def sample_batch(scans, rng, batch, tile, positive_fraction):
         xs.append(np.ascontiguousarray(a))
         ys.append(np.ascontiguousarray(m))
     return torch.from_numpy(np.stack(xs)[:, None]), torch.from_numpy(np.stack(ys)[:, None].astype(np.float32))
+
+
+def mine_hard_negatives(net, scans, rng, count, fast, threshold=0.5, per_scan=32, cell=16):
+    """Where the current net is most sure about normal pixels: up to `per_scan` cells (cell x cell)
+    per scan whose peak probability exceeds `threshold`, at least 2 cells away from any inserted
+    object, on `count` random scans. Returns an array of (scan index, y, x)."""
+    found = []
+    net.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
+        for i in rng.choice(len(scans), min(count, len(scans)), replace=False):
+            att, mask, _ = scans[i]
+            h, w = att.shape
+            ph, pw = -(-h // cell) * cell, -(-w // cell) * cell
+            x = torch.from_numpy(np.pad(att, ((0, ph - h), (0, pw - w)), mode="reflect"))[None, None]
+            if fast:
+                x = x.contiguous(memory_format=torch.channels_last)
+            prob = torch.sigmoid(net(x).float())
+            peak = F.max_pool2d(prob, cell)[0, 0]
+            m = torch.from_numpy(np.pad(mask, ((0, ph - h), (0, pw - w)))).float()[None, None]
+            near = F.max_pool2d(F.max_pool2d(m, cell), 5, stride=1, padding=2)[0, 0] > 0
+            peak[near] = 0
+            cells = torch.nonzero(peak > threshold)
+            if len(cells):
+                order = peak[cells[:, 0], cells[:, 1]].argsort(descending=True)[:per_scan]
+                for cy, cx in cells[order].tolist():
+                    found.append((int(i), min(cy * cell + cell // 2, h - 1), min(cx * cell + cell // 2, w - 1)))
+    net.train()
+    return np.array(found, dtype=np.int64).reshape(-1, 3)
 
 
 def dice_loss(logits, target):
@@ -82,6 +122,12 @@ def main():
     ap.add_argument("--minutes", type=float, default=0, help="stop early after this wall time (0 = no limit)")
     ap.add_argument("--positive-fraction", type=float, default=0.6, help="share of tiles centred on an anomaly")
     ap.add_argument("--pos-weight", type=float, default=4.0, help="BCE weight of anomalous pixels")
+    ap.add_argument("--init", default="", help="start from a state_dict (.pt) or an exported model (.onnx)")
+    ap.add_argument("--hard-fraction", type=float, default=0.0,
+                    help="share of tiles centred on hard negatives mined with the current net "
+                         "(the rest follow --positive-fraction)")
+    ap.add_argument("--mine-minutes", type=float, default=10, help="re-mine hard negatives this often")
+    ap.add_argument("--mine-scans", type=int, default=200, help="scans scored per mining pass")
     ap.add_argument("--fp32", action="store_true",
                     help="train in plain fp32 (default: bf16 autocast + channels-last, about 2x faster on CPU)")
     ap.add_argument("--snapshot-minutes", type=float, default=0,
@@ -103,15 +149,27 @@ def main():
 
     widths = tuple(int(w) for w in args.widths.split(","))
     net = AnomalyUNet(1, widths)
+    if args.init:
+        x, _ = sample_batch(scans, rng, 64, args.tile, args.positive_fraction)
+        init_weights.load(net, args.init, x)
+        print(f"initialised from {args.init}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     fast = not args.fp32
     if fast:
         net = net.to(memory_format=torch.channels_last)
     pos_weight = torch.tensor(args.pos_weight)
     t0 = last_snapshot = time.time()
+    hard, last_mined = np.zeros((0, 3), np.int64), None
     net.train()
     for step in range(1, args.steps + 1):
-        x, y = sample_batch(scans, rng, args.batch, args.tile, args.positive_fraction)
+        # Mine at once when fine-tuning, otherwise after the first interval, then every interval.
+        if args.hard_fraction and (step == 1 and args.init
+                                   or time.time() - (last_mined or t0) > args.mine_minutes * 60):
+            t = time.time()
+            hard = mine_hard_negatives(net, scans, rng, args.mine_scans, fast)
+            last_mined = time.time()
+            print(f"mined {len(hard)} hard negatives in {last_mined - t:.0f}s", flush=True)
+        x, y = sample_batch(scans, rng, args.batch, args.tile, args.positive_fraction, hard, args.hard_fraction)
         if fast:
             x = x.contiguous(memory_format=torch.channels_last)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=fast):
