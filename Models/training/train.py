@@ -204,7 +204,18 @@ def main():
         "xrayscreen.provenance.train_seconds": f"{train_seconds:.0f}",
         "xrayscreen.provenance.gmac_per_tile": f"{macs_per_tile(net, 1, tile) / 1e9:.3f}",
         "xrayscreen.provenance.parameters": str(sum(p.numel() for p in net.parameters())),
+        **({"xrayscreen.provenance.init": init_provenance(args.init)} if args.init else {}),
     })
+
+
+def init_provenance(path):
+    """What a fine-tuned model started from: the file, and for an ONNX model its name, version
+    and training time."""
+    if not path.endswith(".onnx"):
+        return os.path.basename(path)
+    meta = {p.key: p.value for p in onnx.load(path).metadata_props}
+    return (f"{os.path.basename(path)} ({meta.get('xrayscreen.model_name', '?')} version "
+            f"{meta.get('xrayscreen.version', '?')}, {meta.get('xrayscreen.provenance.train_seconds', '?')} s)")
 
 
 def export(net, args, path, provenance):
