@@ -11,18 +11,16 @@ enum Depthwise {
         let g = StridePlanes(d, height: height, width: width)
         let channels = d.outputChannels
         let perThread = g.scratchPerThread
-        // Strided planes: zero each worker's planes once, then every channel writes only its pixels.
-        let strided = g.phases > 1
-        if strided {
-            for worker in 0..<ParallelFor.workerCount(count: batch * channels, threads: threads) {
-                StridePlanes.zero(scratch + worker * perThread, g.channelCount)
-            }
+        // Zero each worker's planes once; every channel then writes only its pixels.
+        for worker in 0..<ParallelFor.workerCount(count: batch * channels, threads: threads) {
+            StridePlanes.zero(scratch + worker * perThread, g.channelCount)
         }
+        let inputCount = batch * channels * height * width
         func runChannels<A: VectorActivation>(_ activation: A) {
             ParallelFor.run(count: batch * channels, threads: threads) { task, worker in
                 let c = task % channels
                 channel(g, weights: weights + c * d.kernelHeight * d.kernelWidth, bias: bias[c], activation: activation,
-                        input: input + task * height * width,
+                        input: input + task * height * width, readable: inputCount - task * height * width,
                         output: output + task * g.outputHeight * g.outputWidth,
                         buffer: scratch + worker * perThread)
             }
@@ -37,9 +35,9 @@ enum Depthwise {
 
     @inline(__always)
     static func channel<A: VectorActivation>(_ g: StridePlanes, weights: UnsafePointer<Float>, bias: Float,
-                                             activation: A, input: UnsafePointer<Float>,
+                                             activation: A, input: UnsafePointer<Float>, readable: Int,
                                              output: UnsafeMutablePointer<Float>, buffer: UnsafeMutablePointer<Float>) {
-        g.fill(input, planes: buffer, padsAreZero: g.phases > 1)
+        g.fill(input, planes: buffer, padsAreZero: true, readable: readable)
         let flat = buffer + g.channelCount
         let kh = g.descriptor.kernelHeight, kw = g.descriptor.kernelWidth
         let biasVector = SIMD16<Float>(repeating: bias)
@@ -85,8 +83,17 @@ enum Depthwise {
             }
         }
         // The flat buffer has a vector of slack past every row; output rows spill into
-        // the next row, written after, so only the last rows copy exactly.
+        // the next row, written after, so only the last rows copy exactly. Maps narrower than a
+        // vector are compacted in the worker's buffer first and stored in whole vectors.
         let ow = g.outputWidth, total = g.outputHeight * ow
+        if ow < 16 && total >= 16 {
+            let compact = flat + g.flatOutputs + 16
+            for oy in 0..<g.outputHeight {
+                StridePlanes.copyOverrunning(UnsafePointer(flat + oy * g.pitch), compact + oy * ow, ow)
+            }
+            StridePlanes.copy(UnsafePointer(compact), output, total)
+            return
+        }
         for oy in 0..<g.outputHeight {
             if oy * ow + (ow + 15) / 16 * 16 <= total {
                 StridePlanes.copyOverrunning(UnsafePointer(flat + oy * g.pitch), output + oy * ow, ow)

@@ -46,8 +46,9 @@ struct StridePlanes {
     /// Floats of one channel's planes.
     var channelCount: Int { phases * planeCount }
 
-    /// Depthwise scratch per worker: one channel's planes and its flat output.
-    var scratchPerThread: Int { channelCount + flatOutputs + 16 }
+    /// Depthwise scratch per worker: one channel's planes, its flat output and, for maps
+    /// narrower than a vector, the output compacted to rows of `outputWidth`.
+    var scratchPerThread: Int { channelCount + 2 * (flatOutputs + 16) }
 
     /// Where tap `(ky, kx)` reads for flat output 0, relative to the channel's first plane.
     @inline(__always)
@@ -60,12 +61,22 @@ struct StridePlanes {
 
     /// Copies one `height × width` channel into its zero-padded planes (`channelCount` floats).
     /// `padsAreZero`: the planes were filled before with this geometry (or zeroed), so the
-    /// padding already holds zeros and only the image positions are written (strided layouts;
-    /// zeroing four planes cost as much as de-interleaving the channel).
+    /// padding already holds zeros and only the image positions are written (zeroing four
+    /// strided planes cost as much as de-interleaving the channel; on small maps the many short
+    /// zeroing runs were calls to `memset`). Then `readable` floats from `input` on may be read
+    /// (a row's last vector may read past the channel, but not past the tensor).
     @inline(__always)
-    func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>, padsAreZero: Bool = false) {
+    func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>, padsAreZero: Bool = false,
+              readable: Int = 0) {
         let d = descriptor
         let sh = d.strideHeight, sw = d.strideWidth, p = pitch
+        if sh == 1 && sw == 1 && padsAreZero {
+            for y in 0..<height {
+                Self.copyExactly(input + y &* width, planes + ((y &+ d.padTop) &* p &+ d.padLeft), width,
+                                 readable: readable &- y &* width)
+            }
+            return
+        }
         if sh == 1 && sw == 1 {
             // One plane: zero only what the row copies leave (pad rows, row heads/tails, the tail).
             // Rows whose source has 15 floats of slack behind them copy in whole vectors; the
@@ -117,11 +128,34 @@ struct StridePlanes {
         while i < count { p[i] = 0; i &+= 1 }
     }
 
+    /// Copies `count` floats; from 16 on, the last vector overlaps the previous one instead of
+    /// a scalar tail.
     @inline(__always)
     static func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int) {
         var i = 0
         while i &+ 16 <= count { storeVector(loadVector(src + i), dst + i); i &+= 16 }
+        if i < count && count >= 16 {
+            storeVector(loadVector(src + (count &- 16)), dst + (count &- 16))
+            return
+        }
         while i < count { dst[i] = src[i]; i &+= 1 }
+    }
+
+    /// Copies `count` floats and writes nothing else. Short of a vector, the tail is blended into
+    /// what `dst` holds, which needs 16 floats readable from the tail of `src` (`readable` counts
+    /// from `src`) and 16 floats of `dst` that no other thread writes.
+    @inline(__always)
+    static func copyExactly(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int,
+                            readable: Int) {
+        if count >= 16 { copy(src, dst, count); return }
+        if readable >= 16 {
+            // A float compare, like `clamp`'s: the integer-lane mask was built lane by lane.
+            let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+            let keep = lane .< SIMD16<Float>(repeating: Float(count))
+            storeVector(loadVector(dst).replacing(with: loadVector(src), where: keep), dst)
+            return
+        }
+        for i in 0..<count { dst[i] = src[i] }
     }
 
     /// Copies `count` floats in whole vectors: it may read and write up to 15 floats past
