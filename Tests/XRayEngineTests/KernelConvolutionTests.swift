@@ -127,6 +127,9 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(6, 9, k: 3, s: 2, g: 3, pad: 1), height: 9, width: 13, batch: 2, threads: 2, expect: .im2colGemm)
         check(desc(3, 8, k: 7, s: 2, pad: 3), height: 21, width: 35, activation: .relu, expect: .im2colGemm)
         check(desc(4, 5, k: 4, kw: 5, s: 1, sw: 3, pads: (1, 4, 2, 1)), height: 8, width: 17, expect: .im2colGemm)
+        // Many output channels on a small map, two threads: each worker takes a share of the channels.
+        check(desc(8, 70, k: 3, pad: 1), height: 12, width: 12, activation: .relu, threads: 2, force: .im2colGemm)
+        check(desc(8, 70, k: 3, s: 2, pad: 1), height: 24, width: 23, threads: 2, expect: .im2colGemm)
     }
 
     /// An image whose stride planes would pass 64 MB is gathered from the input instead.

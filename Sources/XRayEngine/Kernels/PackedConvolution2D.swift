@@ -245,23 +245,30 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let k = cinG * d.kernelHeight * d.kernelWidth
         let flat = Self.flatColumns(g)
         let columns = flat ? g.outputHeight * g.pitch : g.outputHeight * g.outputWidth
-        let chunk = Gemm.columnChunk(n: columns, outer: groups, threads: threads)
+        let panelCount = GemmPacking.panelCount(coutG)
+        // A small map with many output channels (ResNet's 512-channel 16 x 16 layers): every
+        // worker takes all columns and a share of the output channels, so the weights are
+        // streamed once in all rather than once per worker (packing B twice is cheap here).
+        let splitPanels = !flat && threads > 1 && groups == 1 && columns <= Gemm.nc && panelCount >= 4 * threads
+        let panelParts = splitPanels ? threads : 1
+        let chunk = splitPanels ? columns : Gemm.columnChunk(n: columns, outer: groups, threads: threads)
         let chunks = (columns + chunk - 1) / chunk
         let gemmScratch = Gemm.scratchCount(k: k)
         let perThread = gemmScratch + (flat ? coutG * Gemm.nc : 0)
         let planes = scratch + threads * perThread
         let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
         let activation = self.activation, groupStride = self.groupStride
-        let panels = 0..<GemmPacking.panelCount(coutG)
         let outputPlane = g.outputHeight * g.outputWidth
         for image in 0..<batch {
             let imageInput = input + image * cin * height * width
             ParallelFor.run(count: cin, threads: threads) { c, _ in
                 g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
             }
-            ParallelFor.run(count: groups * chunks, threads: threads) { task, worker in
-                let group = task / chunks
-                let n0 = (task % chunks) * chunk, count = min(chunk, columns - n0)
+            ParallelFor.run(count: groups * chunks * panelParts, threads: threads) { task, worker in
+                let part = task % panelParts, columnTask = task / panelParts
+                let panels = part * panelCount / panelParts..<(part + 1) * panelCount / panelParts
+                let group = columnTask / chunks
+                let n0 = (columnTask % chunks) * chunk, count = min(chunk, columns - n0)
                 let s = scratch + worker * perThread
                 let groupPlanes = UnsafePointer(planes + group * cinG * g.channelCount)
                 let groupOutput = output + (image * d.outputChannels + group * coutG) * outputPlane
