@@ -7,12 +7,11 @@ the shipped model carries its threshold and the normal-score statistics it came 
 import json
 import sys
 
-import onnx
+import set_metadata
 
 
 def main(model_path, profile_path):
     profile = json.load(open(profile_path))
-    model = onnx.load(model_path)
     values = {
         "xrayscreen.threshold": repr(float(profile["threshold"])),
         "xrayscreen.score_mean": repr(float(profile["normalMean"])),
@@ -20,12 +19,7 @@ def main(model_path, profile_path):
         "xrayscreen.provenance.calibration": json.dumps({k: profile[k] for k in (
             "target", "imageCount", "achievedFalseAlarmRate", "imageScoreMethod", "smoothingSigma") if k in profile}),
     }
-    kept = [p for p in model.metadata_props if p.key not in values]
-    del model.metadata_props[:]
-    model.metadata_props.extend(kept)
-    for k, v in values.items():
-        model.metadata_props.add(key=k, value=v)
-    onnx.save(model, model_path)
+    set_metadata.update(model_path, values)
     print(json.dumps(values, indent=1))
 
 

@@ -11,13 +11,8 @@ import sys
 import onnx
 
 
-def main(model_path, assignments):
-    values = {}
-    for a in assignments:
-        key, sep, value = a.partition("=")
-        if not sep:
-            raise SystemExit(f"expected KEY=VALUE, got {a!r}")
-        values[key if key.startswith("xrayscreen.") else "xrayscreen." + key] = value
+def update(model_path, values):
+    """Replaces (or adds) the `values` keys of the model's metadata_props, keeping the rest."""
     model = onnx.load(model_path)
     kept = [p for p in model.metadata_props if p.key not in values]
     del model.metadata_props[:]
@@ -25,6 +20,16 @@ def main(model_path, assignments):
     for k, v in values.items():
         model.metadata_props.add(key=k, value=v)
     onnx.save(model, model_path)
+
+
+def main(model_path, assignments):
+    values = {}
+    for a in assignments:
+        key, sep, value = a.partition("=")
+        if not sep:
+            raise SystemExit(f"expected KEY=VALUE, got {a!r}")
+        values[key if key.startswith("xrayscreen.") else "xrayscreen." + key] = value
+    update(model_path, values)
     for k, v in values.items():
         print(f"{k} = {v}")
 
