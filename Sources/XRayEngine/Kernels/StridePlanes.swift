@@ -71,8 +71,10 @@ struct StridePlanes {
         let d = descriptor
         let sh = d.strideHeight, sw = d.strideWidth, p = pitch
         if sh == 1 && sw == 1 && padsAreZero {
+            // Rows in order: a row's zeroed tail covers its right pad and the next row's left
+            // pad, and what it lays over the next row's pixels is overwritten by that row.
             for y in 0..<height {
-                Self.copyExactly(input + y &* width, planes + ((y &+ d.padTop) &* p &+ d.padLeft), width,
+                Self.copyZeroingTail(input + y &* width, planes + ((y &+ d.padTop) &* p &+ d.padLeft), width,
                                  readable: readable &- y &* width)
             }
             return
@@ -141,18 +143,19 @@ struct StridePlanes {
         while i < count { dst[i] = src[i]; i &+= 1 }
     }
 
-    /// Copies `count` floats and writes nothing else. Short of a vector, the tail is blended into
-    /// what `dst` holds, which needs 16 floats readable from the tail of `src` (`readable` counts
-    /// from `src`) and 16 floats of `dst` that no other thread writes.
+    /// Copies `count` floats; short of a vector, it stores a whole vector whose lanes past
+    /// `count` are zero (no read of `dst`: blending into it stalled on the previous row's store).
+    /// That needs 16 floats readable from `src` (`readable` counts from `src`) and 16 floats of
+    /// `dst` where zeros are right: the planes' pads, or the next row, written after.
     @inline(__always)
-    static func copyExactly(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int,
-                            readable: Int) {
+    static func copyZeroingTail(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ count: Int,
+                                readable: Int) {
         if count >= 16 { copy(src, dst, count); return }
         if readable >= 16 {
-            // A float compare, like `clamp`'s: the integer-lane mask was built lane by lane.
+            // A float compare, like `clamp`'s: an integer-lane mask was built lane by lane.
             let lane = SIMD16<Float>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-            let keep = lane .< SIMD16<Float>(repeating: Float(count))
-            storeVector(loadVector(dst).replacing(with: loadVector(src), where: keep), dst)
+            let tail = lane .>= SIMD16<Float>(repeating: Float(count))
+            storeVector(loadVector(src).replacing(with: 0, where: tail), dst)
             return
         }
         for i in 0..<count { dst[i] = src[i] }
