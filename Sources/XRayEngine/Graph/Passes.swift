@@ -63,7 +63,7 @@ enum GraphPasses {
         var removed = Set<Int>()
         for (bi, bn) in graph.nodes.enumerated() where bn.opType == "BatchNormalization" {
             guard let x = bn.input(0), let ci = producer[x], counts[x] == 1,
-                  ["Conv", "Add"].contains(graph.nodes[ci].opType), graph.nodes[ci].fusedActivation == .none,
+                  graph.nodes[ci].opType == "Conv", graph.nodes[ci].fusedActivation == .none,
                   bn.outputs.dropFirst().allSatisfy(\.isEmpty),
                   (try? bn.int("training_mode", default: 0)) == 0,
                   let params = try? (1...4).map({ i -> [Float] in

@@ -540,6 +540,15 @@ single("maxpool_2x2_wide", "MaxPool", [1, 2, 6, 67], {"kernel_shape": [2, 2], "s
 # Wide rows: Resize's vectorised 2x linear path and its edges.
 resize_case("resize_linear_half_pixel_x2_wide", "linear", "half_pixel", scales=[1, 1, 2, 2], shape=[1, 2, 3, 37])
 resize_case("resize_linear_pytorch_half_pixel_x2_wide", "linear", "pytorch_half_pixel", scales=[1, 1, 2, 2], shape=[1, 2, 4, 50])
+# Add with a fused ReLU (residual blocks): same-shape operands in several chunks, and a broadcast
+# operand; and an Add whose BatchNorm must not be folded into it (only Conv absorbs BatchNorm).
+graph_case("add_relu_fuse_same", [helper.make_node("Add", ["x", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [1, 4, 100, 100]), ("r", [1, 4, 100, 100])], ["y"])
+graph_case("add_relu_fuse_broadcast", [helper.make_node("Add", ["x", "k"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [1, 4, 6, 7])], ["y"], inits=[("k", rand(4, 1, 1))])
+_inits = [("k", rand(4, 1, 1))]
+graph_case("add_bn_not_folded", [helper.make_node("Add", ["x", "k"], ["c"])] + bn_nodes(_inits),
+           [("x", [1, 4, 6, 7])], ["y"], inits=_inits)
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
