@@ -186,6 +186,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     private func runGemm(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                          output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        if planesCount(height: height, width: width) > 0 {
+            runPlaneIm2col(input: input, batch: batch, height: height, width: width, output: output,
+                           scratch: scratch, threads: threads)
+            return
+        }
         let d = descriptor
         let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
         let n = oh * ow
@@ -220,11 +225,6 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a, packer: packer,
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             }
-        }
-        if planesCount(height: height, width: width) > 0 {
-            runPlaneIm2col(input: input, batch: batch, height: height, width: width, output: output,
-                           scratch: scratch, threads: threads)
-            return
         }
         ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
             let imageGroup = task / chunks
