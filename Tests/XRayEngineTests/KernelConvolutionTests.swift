@@ -92,6 +92,29 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(4, 4, k: 3, pad: 1), height: 1, width: 1, expect: .winograd)
     }
 
+    func testWinograd2x2() {
+        // Forced on every shape kind: odd output sizes (partial tiles), asymmetric and no padding,
+        // tile rows of more than 16 tiles, tiles across B panels, batches, threads, activations.
+        check(desc(8, 8, k: 3, pad: 1), height: 8, width: 8, force: .winograd2x2)
+        check(desc(5, 7, k: 3, pad: 1), height: 13, width: 11, force: .winograd2x2)
+        check(desc(4, 9, k: 3), height: 7, width: 10, force: .winograd2x2)
+        check(desc(6, 17, k: 3, pads: (0, 2, 1, 0)), height: 5, width: 6, force: .winograd2x2)
+        check(desc(32, 40, k: 3, pad: 1), height: 37, width: 71, batch: 2, activation: .relu, threads: 2, force: .winograd2x2)
+        check(desc(4, 4, k: 3, pad: 1), height: 1, width: 1, force: .winograd2x2)
+        check(desc(9, 11, k: 3, pad: 1), height: 9, width: 35, activation: .clip(min: 0, max: 6), threads: 3,
+              force: .winograd2x2)
+        // What the engine picks for small maps (at most 64 tiles of 4 × 4).
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(512, 512, k: 3, pad: 1), inputHeight: 16,
+                                                              inputWidth: 16), .winograd2x2)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(64, 64, k: 3, pad: 1), inputHeight: 32,
+                                                              inputWidth: 32), .winograd2x2)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(64, 64, k: 3, pad: 1), inputHeight: 33,
+                                                              inputWidth: 32), .winograd)
+        check(desc(40, 24, k: 3, pad: 1), height: 16, width: 16, activation: .relu, threads: 2,
+              force: PackedConvolution2D.preferredAlgorithm(for: desc(40, 24, k: 3, pad: 1), inputHeight: 16,
+                                                            inputWidth: 16))
+    }
+
     func testDepthwise() {
         check(desc(7, 7, k: 3, g: 7, pad: 1), height: 11, width: 19, expect: .depthwise)
         check(desc(5, 5, k: 3, s: 2, g: 5, pad: 1), height: 12, width: 37, expect: .depthwise)
@@ -172,7 +195,7 @@ final class KernelConvolutionTests: XCTestCase {
 
     func testForcedAlgorithmsAgree() {
         let d = desc(12, 20, k: 3, pad: 1)
-        for a in [PackedConvolution2D.Algorithm.winograd, .im2colGemm] {
+        for a in [PackedConvolution2D.Algorithm.winograd, .winograd2x2, .im2colGemm] {
             check(d, height: 17, width: 18, batch: 2, activation: .relu, threads: 2, force: a)
         }
         check(desc(10, 10, k: 3, g: 10, pad: 1), height: 9, width: 9, force: .im2colGemm)

@@ -182,6 +182,10 @@ public enum KernelMicroBenchmark {
         let stem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 32, kernelHeight: 3, kernelWidth: 3,
                                            strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let expand = Convolution2DDescriptor(inputChannels: 16, outputChannels: 96, kernelHeight: 1, kernelWidth: 1)
+        let deep = Convolution2DDescriptor(inputChannels: 512, outputChannels: 512, kernelHeight: 3, kernelWidth: 3,
+                                           padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let mid = Convolution2DDescriptor(inputChannels: 256, outputChannels: 256, kernelHeight: 3, kernelWidth: 3,
+                                          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
                                               kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
@@ -190,6 +194,11 @@ public enum KernelMicroBenchmark {
             gemmCase(m: 256, n: 128 * 128, k: 576),
             convCase("conv3x3 64->64 256x256 winograd", c3, h: 256, w: 256, algorithm: .winograd),
             convCase("conv3x3 64->64 256x256 im2col-gemm", c3, h: 256, w: 256, algorithm: .im2colGemm),
+            convCase("conv3x3 512->512 16x16 winograd2x2", deep, h: 16, w: 16, algorithm: .winograd2x2),
+            convCase("conv3x3 512->512 16x16 winograd", deep, h: 16, w: 16, algorithm: .winograd),
+            convCase("conv3x3 512->512 16x16 im2col-gemm", deep, h: 16, w: 16, algorithm: .im2colGemm),
+            convCase("conv3x3 256->256 32x32 winograd2x2", mid, h: 32, w: 32, algorithm: .winograd2x2),
+            convCase("conv3x3 256->256 32x32 winograd", mid, h: 32, w: 32, algorithm: .winograd),
             convCase("conv1x1 128->128 128x128", c1, h: 128, w: 128),
             convCase("depthwise3x3 s1 96ch 112x112", dw, h: 112, w: 112),
             convCase("depthwise3x3 s2 96ch 112x112", dw2, h: 112, w: 112),

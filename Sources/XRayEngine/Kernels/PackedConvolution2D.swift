@@ -7,6 +7,7 @@
 /// - `.gemm1x1`: 1×1, stride 1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
 ///   read straight from the NCHW input;
 /// - `.winograd`: 3×3, stride 1, dilation 1, one group, at least 4 input channels: F(4×4, 3×3);
+/// - `.winograd2x2`: the same convolutions on maps up to 32 × 32 (`preferredAlgorithm`): F(2×2, 3×3);
 /// - `.depthwise`: `groups == C_in == C_out`, any kernel, stride, dilation and padding;
 /// - `.im2colGemm`: everything else (including first layers with 1–3 input channels),
 ///   im2col packed directly into GEMM panels from the image's `StridePlanes`
@@ -16,6 +17,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
     public enum Algorithm: Sendable, Hashable {
         case gemm1x1
         case winograd
+        case winograd2x2
         case depthwise
         case im2colGemm
     }
@@ -40,15 +42,17 @@ public final class PackedConvolution2D: @unchecked Sendable {
     }
 
     /// The algorithm for `d` on an input of `inputHeight × inputWidth`: `defaultAlgorithm`,
-    /// except that maps of fewer than 64 output tiles of 4 × 4 (under 32 × 32) use im2col
-    /// rather than Winograd: there its transformed weights (4× the size: 38 MB for 512 → 512
-    /// channels) are streamed for few tiles. ResNet-18's 512-channel 16 × 16 layer: 5.5 ms with
-    /// im2col vs 5.7 ms with Winograd, one thread, and a quarter of the weight memory.
+    /// except that maps of at most 64 output tiles of 4 × 4 (up to 32 × 32) use F(2×2, 3×3):
+    /// there F(4×4)'s transformed weights (36 matrices: 38 MB for 512 → 512 channels) are
+    /// streamed from memory for few tiles. ResNet-18's 512-channel 16 × 16 layer, one thread:
+    /// F(4×4) 6.1 ms, im2col 5.7 ms, F(2×2) 3.5 ms; at 32 × 32 (64 tiles) F(2×2) wins only in
+    /// the network, where the weights are not cached (ResNet-18 two threads 31.1 → 30.5 ms,
+    /// the shipped model's tile 9.2 → 8.7 ms); up to 64 × 64, ResNet-18 one thread 60 → 69 ms.
     public static func preferredAlgorithm(for d: Convolution2DDescriptor, inputHeight: Int, inputWidth: Int) -> Algorithm {
         let algorithm = defaultAlgorithm(for: d)
         guard algorithm == .winograd else { return algorithm }
         let (oh, ow) = d.outputSize(inputHeight: inputHeight, inputWidth: inputWidth)
-        return ((oh + 3) / 4) * ((ow + 3) / 4) < 64 ? .im2colGemm : .winograd
+        return ((oh + 3) / 4) * ((ow + 3) / 4) <= 64 ? .winograd2x2 : .winograd
     }
 
     private static func winogradApplies(_ d: Convolution2DDescriptor) -> Bool {
@@ -61,7 +65,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         switch algorithm {
         case .im2colGemm: return true
         case .depthwise: return d.isDepthwise
-        case .winograd: return winogradApplies(d)
+        case .winograd, .winograd2x2: return winogradApplies(d)
         case .gemm1x1:
             return d.kernelHeight == 1 && d.kernelWidth == 1 && d.strideHeight == 1 && d.strideWidth == 1
                 && d.padTop == 0 && d.padLeft == 0 && d.padBottom == 0 && d.padRight == 0
@@ -103,6 +107,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
             groupStride = 0
             packed = .allocate(capacity: Winograd43.packedWeightCount(cout: d.outputChannels, cin: d.inputChannels))
             Winograd43.transformWeights(cout: d.outputChannels, cin: d.inputChannels, weights: w, into: packed)
+        case .winograd2x2:
+            groupStride = 0
+            packed = .allocate(capacity: Winograd22.packedWeightCount(cout: d.outputChannels, cin: d.inputChannels))
+            Winograd22.transformWeights(cout: d.outputChannels, cin: d.inputChannels, weights: w, into: packed)
         case .gemm1x1, .im2colGemm:
             let m = d.outputChannels / d.groups
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
@@ -134,6 +142,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
             return StridePlanes(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
         case .winograd:
             return Winograd43.Geometry(d, height: inputHeight, width: inputWidth).scratchPerThread * threads
+        case .winograd2x2:
+            return Winograd22.Geometry(d, height: inputHeight, width: inputWidth, threads: threads).scratchCount
         case .gemm1x1, .im2colGemm:
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
             let planes = planesCount(height: inputHeight, width: inputWidth)
@@ -176,6 +186,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
                           height: inputHeight, width: inputWidth, output: output, scratch: scratch, threads: threads)
         case .winograd:
             Winograd43.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
+                           batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
+                           threads: threads)
+        case .winograd2x2:
+            Winograd22.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
                            batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
                            threads: threads)
         case .gemm1x1, .im2colGemm:
