@@ -92,6 +92,23 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(4, 4, k: 3, pad: 1), height: 1, width: 1, expect: .winograd)
     }
 
+    func testTransposedPointwise() {
+        // Pixel counts that leave partial pixel panels, output channels off the 32 grid,
+        // K past one block (256), batches, threads, activations.
+        check(desc(16, 24, k: 1), height: 7, width: 7, force: .gemm1x1Transposed)
+        check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, force: .gemm1x1Transposed)
+        check(desc(300, 70, k: 1), height: 13, width: 9, batch: 2, activation: .relu, threads: 2, force: .gemm1x1Transposed)
+        check(desc(64, 96, k: 1), height: 14, width: 14, activation: .clip(min: 0, max: 6), threads: 3,
+              force: .gemm1x1Transposed)
+        check(desc(33, 40, k: 1), height: 4, width: 5, activation: .hardSwish, force: .gemm1x1Transposed)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(960, 320, k: 1), inputHeight: 7, inputWidth: 7),
+                       .gemm1x1Transposed)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(24, 144, k: 1), inputHeight: 56, inputWidth: 56),
+                       .gemm1x1)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(8, 12, k: 1, g: 4), inputHeight: 7, inputWidth: 7),
+                       .gemm1x1)
+    }
+
     func testWinograd2x2() {
         // Forced on every shape kind: odd output sizes (partial tiles), asymmetric and no padding,
         // tile rows of more than 16 tiles, tiles across B panels, batches, threads, activations.

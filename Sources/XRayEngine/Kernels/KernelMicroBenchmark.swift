@@ -186,6 +186,9 @@ public enum KernelMicroBenchmark {
                                            padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let mid = Convolution2DDescriptor(inputChannels: 256, outputChannels: 256, kernelHeight: 3, kernelWidth: 3,
                                           padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        func pw(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
+            Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 1, kernelWidth: 1)
+        }
         let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
                                               kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
@@ -200,6 +203,14 @@ public enum KernelMicroBenchmark {
             convCase("conv3x3 256->256 32x32 winograd2x2", mid, h: 32, w: 32, algorithm: .winograd2x2),
             convCase("conv3x3 256->256 32x32 winograd", mid, h: 32, w: 32, algorithm: .winograd),
             convCase("conv1x1 128->128 128x128", c1, h: 128, w: 128),
+            convCase("conv1x1 960->320 7x7 transposed", pw(960, 320), h: 7, w: 7, algorithm: .gemm1x1Transposed),
+            convCase("conv1x1 960->320 7x7 gemm", pw(960, 320), h: 7, w: 7, algorithm: .gemm1x1),
+            convCase("conv1x1 576->96 14x14 transposed", pw(576, 96), h: 14, w: 14, algorithm: .gemm1x1Transposed),
+            convCase("conv1x1 576->96 14x14 gemm", pw(576, 96), h: 14, w: 14, algorithm: .gemm1x1),
+            convCase("conv1x1 192->32 28x28 transposed", pw(192, 32), h: 28, w: 28, algorithm: .gemm1x1Transposed),
+            convCase("conv1x1 192->32 28x28 gemm", pw(192, 32), h: 28, w: 28, algorithm: .gemm1x1),
+            convCase("conv1x1 32->192 28x28 transposed", pw(32, 192), h: 28, w: 28, algorithm: .gemm1x1Transposed),
+            convCase("conv1x1 32->192 28x28 gemm", pw(32, 192), h: 28, w: 28, algorithm: .gemm1x1),
             convCase("depthwise3x3 s1 96ch 112x112", dw, h: 112, w: 112),
             convCase("depthwise3x3 s2 96ch 112x112", dw2, h: 112, w: 112),
             convCase("depthwise3x3 s1 960ch 7x7", dwSmall, h: 7, w: 7),

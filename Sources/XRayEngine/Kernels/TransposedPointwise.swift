@@ -1,0 +1,128 @@
+/// 1×1 convolution on small maps as the transposed GEMM `Outᵀ[HW × C_out] = Inᵀ[HW × C_in] · Wᵀ`.
+///
+/// The micro-kernel's vectors run along its 32 columns. The plain 1×1 GEMM puts the pixels
+/// there, so a 7 × 7 map (49 pixels) fills 49 of 64 columns and its ragged edge tile takes
+/// the slow store path; MobileNetV2's 7 × 7 and 14 × 14 pointwise layers ran at 115–175
+/// GFLOP/s. Here the output channels (multiples of 32 in such nets) run along the vectors
+/// and the pixels along the 8 broadcast rows (49 pixels: 56 rows). The weights are packed
+/// once as B panels; per image the input is packed as A panels (phase 1, threads over pixel
+/// panels), then every worker takes whole 32-channel output panels (phase 2): per K block,
+/// the weight panel stays in L1 while the pixel panels pass it, and the finished
+/// `HW × 32` tile is transposed into the NCHW output with bias and activation.
+enum TransposedPointwise {
+    /// Rows of the input and weight panels per K block (a `kBlock × 32` weight panel: 32 KB).
+    static let kBlock = 256
+
+    static func packedWeightCount(cout: Int, cin: Int) -> Int { panels(cout) * GemmTile.nr * cin }
+
+    private static func panels(_ cout: Int) -> Int { (cout + GemmTile.nr - 1) / GemmTile.nr }
+
+    /// `weights`: `cout × cin` (OIHW with 1 × 1 kernels). Panel `q` holds `cin × 32` floats,
+    /// `dst[q][k][j] = W[32 q + j][k]`, zero past `cout`.
+    static func packWeights(cout: Int, cin: Int, weights: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let nr = GemmTile.nr
+        for q in 0..<panels(cout) {
+            let panel = dst + q * cin * nr
+            for k in 0..<cin {
+                for j in 0..<nr {
+                    let o = q * nr + j
+                    panel[k * nr + j] = o < cout ? weights[o * cin + k] : 0
+                }
+            }
+        }
+    }
+
+    struct Geometry {
+        let cin: Int, cout: Int, pixels: Int
+        var pixelPanels: Int { (pixels + GemmTile.mr - 1) / GemmTile.mr }
+        /// Floats of the packed input (A panels `cin × 8`).
+        var packedInputCount: Int { pixelPanels * GemmTile.mr * cin }
+        /// One worker's output tile, `pixelPanels · 8 × 32`.
+        var tileCount: Int { pixelPanels * GemmTile.mr * GemmTile.nr }
+        func scratchCount(threads: Int) -> Int { packedInputCount + max(1, threads) * tileCount }
+    }
+
+    static func run(cin: Int, cout: Int, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                    activation: FusedActivation, input: UnsafePointer<Float>, batch: Int, pixels: Int,
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let g = Geometry(cin: cin, cout: cout, pixels: pixels)
+        let packedInput = scratch, tiles = scratch + g.packedInputCount
+        for image in 0..<batch {
+            let x = input + image * cin * pixels
+            ParallelFor.run(count: g.pixelPanels, threads: threads) { p, _ in
+                packInput(g, x, panel: p, into: packedInput + p * cin * GemmTile.mr)
+            }
+            let out = output + image * cout * pixels
+            func multiply<A: VectorActivation>(_ activation: A) {
+                ParallelFor.run(count: panels(cout), threads: threads) { q, worker in
+                    outputPanel(g, q: q, packedInput: packedInput, packedWeights: packedWeights, bias: bias,
+                                activation: activation, tile: tiles + worker * g.tileCount, output: out)
+                }
+            }
+            switch activation {
+            case .none: multiply(IdentityActivation())
+            case .relu: multiply(ReluActivation())
+            case .clip(let low, let high): multiply(ClipActivation(low: low, high: high))
+            default: multiply(GeneralActivation(activation: activation))
+            }
+        }
+    }
+
+    /// A panel `p`: `dst[k][r] = x[k][8 p + r]`, zero past the last pixel.
+    @inline(__always)
+    static func packInput(_ g: Geometry, _ x: UnsafePointer<Float>, panel p: Int, into dst: UnsafeMutablePointer<Float>) {
+        let mr = GemmTile.mr, p0 = p * mr
+        let rows = min(mr, g.pixels - p0)
+        if rows == mr {
+            for k in 0..<g.cin {
+                UnsafeMutableRawPointer(dst + k * mr).storeBytes(
+                    of: UnsafeRawPointer(x + k * g.pixels + p0).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+            }
+        } else {
+            for k in 0..<g.cin {
+                for r in 0..<mr { dst[k * mr + r] = r < rows ? x[k * g.pixels + p0 + r] : 0 }
+            }
+        }
+    }
+
+    /// Output channels `32 q ..< 32 q + 32` for every pixel.
+    @inline(__always)
+    static func outputPanel<A: VectorActivation>(_ g: Geometry, q: Int, packedInput: UnsafePointer<Float>,
+                                                 packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                                                 activation: A, tile: UnsafeMutablePointer<Float>,
+                                                 output: UnsafeMutablePointer<Float>) {
+        let mr = GemmTile.mr, nr = GemmTile.nr, cin = g.cin
+        let w = packedWeights + q * cin * nr
+        var k0 = 0
+        while k0 < cin {
+            let kc = min(kBlock, cin - k0)
+            for p in 0..<g.pixelPanels {
+                gemmMicroKernel(kc: kc, a: packedInput + p * cin * mr + k0 * mr, b: w + k0 * nr,
+                                c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
+                                accumulate: k0 > 0, epilogue: nil)
+            }
+            k0 += kc
+        }
+        // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias).
+        let channels = min(nr, g.cout - q * nr), pixels = g.pixels
+        for j in 0..<channels {
+            let co = q * nr + j
+            let b = SIMD16<Float>(repeating: bias[co])
+            let row = output + co * pixels
+            let column = UnsafePointer(tile + j)
+            var p = 0
+            while p + 16 <= pixels {
+                var v = SIMD16<Float>()
+                for l in 0..<16 { v[l] = column[(p &+ l) &* nr] }
+                storeVector(activation(v + b), row + p)
+                p += 16
+            }
+            if p < pixels {
+                var v = SIMD16<Float>()
+                for l in 0..<(pixels - p) { v[l] = column[(p &+ l) &* nr] }
+                let y = activation(v + b)
+                for l in 0..<(pixels - p) { row[p + l] = y[l] }
+            }
+        }
+    }
+}
