@@ -106,6 +106,17 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    /// MobileNet's pointwise → depthwise → pointwise chains become one block (the goldens
+    /// `pw_dw_pw_block_*` check its output on a small map and, unfused inside, on a large one).
+    func testPointwiseDepthwiseBlocksAreFused() throws {
+        let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
+        XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
+        for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large"] {
+            let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
+            XCTAssertEqual(m.optimizedOperatorCounts, ["XRayPointwiseDepthwise": 1], file)
+        }
+    }
+
     func testConcurrentSessions() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         let x = Tensor((0..<1024).map { Float($0 % 17) / 17 }, shape: [1, 1, 32, 32])

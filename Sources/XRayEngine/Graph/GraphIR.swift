@@ -21,8 +21,10 @@ struct GraphNode: Sendable {
     var inputs: [String]
     var outputs: [String]
     var attributes: [String: AttributeValue]
-    /// Activation fused into this node's epilogue by the fusion pass (Conv only).
+    /// Activation fused into this node's epilogue by the fusion pass (Conv and Add).
     var fusedActivation: FusedActivation = .none
+    /// The nodes a fusion pass merged into this one, in order (`PointwiseDepthwiseOperator`).
+    var fused: [GraphNode] = []
 
     func error(_ reason: String) -> EngineError {
         .unsupportedAttribute(node: name, op: opType, reason: reason)

@@ -112,6 +112,7 @@ func foldByRunning(_ op: any Operator, _ inputs: [ValueInfo?], _ outputs: [Value
 func makeOperator(_ node: GraphNode, constants: [String: HostTensor], opset: Int) throws -> any Operator {
     switch node.opType {
     case "Conv": return try ConvOperator(node, constants: constants)
+    case PointwiseDepthwiseOperator.opType: return try PointwiseDepthwiseOperator(node, constants: constants)
     case "ConvTranspose": return try ConvTransposeOperator(node, constants: constants)
     case "BatchNormalization": return try BatchNormOperator(node)
     case "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Selu",

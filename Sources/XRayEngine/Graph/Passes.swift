@@ -3,12 +3,51 @@ import Foundation
 /// Load-time graph optimisations that do not depend on input sizes.
 enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
-    /// into Conv, fuse activations into Conv and Add (a residual block's ReLU).
+    /// into Conv, fuse activations into Conv and Add (a residual block's ReLU), merge
+    /// pointwise → depthwise → pointwise convolution chains into one block.
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
         foldBatchNorms(&graph)
         fuseActivations(&graph, opset: opset)
+        fusePointwiseDepthwise(&graph)
+    }
+
+    /// Merges `Conv 1×1 → depthwise Conv → Conv 1×1` chains (MobileNet's inverted residual
+    /// blocks; each intermediate used once) into one `PointwiseDepthwiseOperator` node, which
+    /// runs channels-last inside on small maps.
+    static func fusePointwiseDepthwise(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        var consumer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() { if let x = n.input(0) { consumer[x] = i } }
+        func weights(_ n: GraphNode) -> [Int]? {
+            guard n.opType == "Conv", let w = n.input(1), let t = graph.constants[w], t.shape.count == 4 else { return nil }
+            if let b = n.input(2), graph.constants[b] == nil { return nil }
+            return t.shape
+        }
+        func isPointwise(_ n: GraphNode) -> Bool {
+            guard let w = weights(n), w[2] == 1, w[3] == 1, (try? n.int("group", default: 1)) == 1 else { return false }
+            let unit = ((try? n.ints("strides")) ?? nil).map { $0.allSatisfy { $0 == 1 } } ?? true
+            let unpadded = ((try? n.ints("pads")) ?? nil).map { $0.allSatisfy { $0 == 0 } } ?? true
+            return unit && unpadded
+        }
+        var removed = Set<Int>()
+        for (ai, a) in graph.nodes.enumerated() where !removed.contains(ai) && isPointwise(a) {
+            guard let aw = weights(a), let ao = a.outputs.first, counts[ao] == 1, let bi = consumer[ao],
+                  let bw = weights(graph.nodes[bi]), bw[0] == aw[0], bw[1] == 1,
+                  (try? graph.nodes[bi].int("group", default: 1)) == aw[0],
+                  let bo = graph.nodes[bi].outputs.first, counts[bo] == 1, let ci = consumer[bo],
+                  isPointwise(graph.nodes[ci]), let cw = weights(graph.nodes[ci]), cw[1] == aw[0] else { continue }
+            let (b, c) = (graph.nodes[bi], graph.nodes[ci])
+            var block = GraphNode(name: "\(b.name) (pointwise-depthwise block)", opType: PointwiseDepthwiseOperator.opType,
+                                  domain: "", inputs: [a.inputs[0]] + a.inputs.dropFirst() + b.inputs.dropFirst()
+                                      + c.inputs.dropFirst(),
+                                  outputs: c.outputs, attributes: [:])
+            block.fused = [a, b, c]
+            graph.nodes[ci] = block
+            removed.formUnion([ai, bi])
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }
 
     static func consumerCounts(_ graph: GraphIR) -> [String: Int] {

@@ -15,6 +15,29 @@ struct GemmEpilogue: @unchecked Sendable {
     static let none = GemmEpilogue(bias: nil, activation: .none)
 }
 
+/// Where the micro-kernel reads its `mr` rows of A: `element(r)` is row `r` at the current k.
+protocol GemmARows {
+    func element(_ r: Int) -> Float
+    /// Moves to the next k.
+    mutating func advance()
+}
+
+/// A packed A panel slice: `kc × mr` floats, k-major (`GemmPacking`).
+struct PackedARows: GemmARows {
+    var pointer: UnsafePointer<Float>
+    @inline(__always) func element(_ r: Int) -> Float { pointer[r] }
+    @inline(__always) mutating func advance() { pointer += GemmTile.mr }
+}
+
+/// `mr` rows read where they lie, `stride` floats apart, each contiguous in k (channels-last
+/// pixels read by `TransposedPointwise` without packing them first).
+struct StridedARows: GemmARows {
+    var pointer: UnsafePointer<Float>
+    let stride: Int
+    @inline(__always) func element(_ r: Int) -> Float { pointer[r &* stride] }
+    @inline(__always) mutating func advance() { pointer += 1 }
+}
+
 /// `C[rows × cols] (+)= A_panel[kc × mr]ᵀ · B_panel[kc × nr]`.
 ///
 /// - a: `kc × mr` floats, k-major (one packed A panel slice).
@@ -25,6 +48,16 @@ struct GemmEpilogue: @unchecked Sendable {
 func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
                      c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                      accumulate: Bool, epilogue: GemmEpilogue?) {
+    gemmMicroKernel(kc: kc, rows: PackedARows(pointer: a), b: b, c: c, ldc: ldc, rows: rows, cols: cols,
+                    accumulate: accumulate, epilogue: epilogue)
+}
+
+/// As above, with A read through `a` (all `mr` rows must be readable; rows past `rows` are
+/// computed and not stored).
+@inline(__always)
+func gemmMicroKernel<A: GemmARows>(kc: Int, rows a: A, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                                   accumulate: Bool, epilogue: GemmEpilogue?) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
     var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -39,23 +72,23 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
     while k > 0 {
         let b0 = loadVector(bp)
         let b1 = loadVector(bp + 16)
-        let a0 = SIMD16<Float>(repeating: ap[0])
+        let a0 = SIMD16<Float>(repeating: ap.element(0))
         c00 = fusedMultiplyAdd(a0, b0, c00); c01 = fusedMultiplyAdd(a0, b1, c01)
-        let a1 = SIMD16<Float>(repeating: ap[1])
+        let a1 = SIMD16<Float>(repeating: ap.element(1))
         c10 = fusedMultiplyAdd(a1, b0, c10); c11 = fusedMultiplyAdd(a1, b1, c11)
-        let a2 = SIMD16<Float>(repeating: ap[2])
+        let a2 = SIMD16<Float>(repeating: ap.element(2))
         c20 = fusedMultiplyAdd(a2, b0, c20); c21 = fusedMultiplyAdd(a2, b1, c21)
-        let a3 = SIMD16<Float>(repeating: ap[3])
+        let a3 = SIMD16<Float>(repeating: ap.element(3))
         c30 = fusedMultiplyAdd(a3, b0, c30); c31 = fusedMultiplyAdd(a3, b1, c31)
-        let a4 = SIMD16<Float>(repeating: ap[4])
+        let a4 = SIMD16<Float>(repeating: ap.element(4))
         c40 = fusedMultiplyAdd(a4, b0, c40); c41 = fusedMultiplyAdd(a4, b1, c41)
-        let a5 = SIMD16<Float>(repeating: ap[5])
+        let a5 = SIMD16<Float>(repeating: ap.element(5))
         c50 = fusedMultiplyAdd(a5, b0, c50); c51 = fusedMultiplyAdd(a5, b1, c51)
-        let a6 = SIMD16<Float>(repeating: ap[6])
+        let a6 = SIMD16<Float>(repeating: ap.element(6))
         c60 = fusedMultiplyAdd(a6, b0, c60); c61 = fusedMultiplyAdd(a6, b1, c61)
-        let a7 = SIMD16<Float>(repeating: ap[7])
+        let a7 = SIMD16<Float>(repeating: ap.element(7))
         c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
-        ap += GemmTile.mr
+        ap.advance()
         bp += GemmTile.nr
         k -= 1
     }

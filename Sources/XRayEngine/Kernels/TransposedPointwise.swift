@@ -5,10 +5,14 @@
 /// the slow store path; MobileNetV2's 7 × 7 and 14 × 14 pointwise layers ran at 115–175
 /// GFLOP/s. Here the output channels (multiples of 32 in such nets) run along the vectors
 /// and the pixels along the 8 broadcast rows (49 pixels: 56 rows). The weights are packed
-/// once as B panels; per image the input is packed as A panels (phase 1, threads over pixel
+/// once as B panels; per image an NCHW input is packed as A panels (phase 1, threads over pixel
 /// panels), then every worker takes whole 32-channel output panels (phase 2): per K block,
 /// the weight panel stays in L1 while the pixel panels pass it, and the finished
 /// `HW × 32` tile is transposed into the NCHW output with bias and activation.
+///
+/// Input and output may also be channels-last (`ChannelsLastMap`, one image): inside a fused
+/// pointwise–depthwise block (`PointwiseDepthwiseOperator`) the output rows are then stored
+/// as they come out of the micro-kernel, and the input is packed from pixel rows.
 enum TransposedPointwise {
     /// Rows of the input and weight panels per K block (a `kBlock × 32` weight panel: 32 KB).
     static let kBlock = 256
@@ -42,21 +46,34 @@ enum TransposedPointwise {
         func scratchCount(threads: Int) -> Int { packedInputCount + max(1, threads) * tileCount }
     }
 
+    /// - inputMap, outputMap: nil for NCHW (`batch` images); a channels-last map for one image
+    ///   (`batch` 1). A channels-last input is read in place (`StridedARows`): its pixels must be
+    ///   evenly spaced, and the last pixel panel's rows past `pixels` readable. With a
+    ///   channels-last output, `bias` holds `32 · ⌈cout / 32⌉` floats.
     static func run(cin: Int, cout: Int, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                    activation: FusedActivation, input: UnsafePointer<Float>, batch: Int, pixels: Int,
-                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    activation: FusedActivation, input: UnsafePointer<Float>, inputMap: ChannelsLastMap? = nil,
+                    batch: Int, pixels: Int, output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap? = nil,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        precondition(batch == 1 || (inputMap == nil && outputMap == nil), "channels-last maps hold one image")
         let g = Geometry(cin: cin, cout: cout, pixels: pixels)
         let packedInput = scratch, tiles = scratch + g.packedInputCount
         for image in 0..<batch {
             let x = input + image * cin * pixels
-            ParallelFor.run(count: g.pixelPanels, threads: threads) { p, _ in
-                packInput(g, x, panel: p, into: packedInput + p * cin * GemmTile.mr)
+            var inputRows: (UnsafePointer<Float>, Int)? = nil
+            if let inputMap {
+                precondition(inputMap.rowPitch == inputMap.width * inputMap.pixelPitch, "pixels must be evenly spaced")
+                inputRows = (x + inputMap.origin, inputMap.pixelPitch)
+            } else {
+                ParallelFor.run(count: g.pixelPanels, threads: threads) { p, _ in
+                    packInput(g, x, panel: p, into: packedInput + p * cin * GemmTile.mr)
+                }
             }
             let out = output + image * cout * pixels
             func multiply<A: VectorActivation>(_ activation: A) {
                 ParallelFor.run(count: panels(cout), threads: threads) { q, worker in
-                    outputPanel(g, q: q, packedInput: packedInput, packedWeights: packedWeights, bias: bias,
-                                activation: activation, tile: tiles + worker * g.tileCount, output: out)
+                    outputPanel(g, q: q, packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
+                                activation: activation, tile: tiles + worker * g.tileCount, output: out,
+                                outputMap: outputMap)
                 }
             }
             switch activation {
@@ -88,20 +105,39 @@ enum TransposedPointwise {
     /// Output channels `32 q ..< 32 q + 32` for every pixel.
     @inline(__always)
     static func outputPanel<A: VectorActivation>(_ g: Geometry, q: Int, packedInput: UnsafePointer<Float>,
+                                                 inputRows: (UnsafePointer<Float>, Int)?,
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
-                                                 output: UnsafeMutablePointer<Float>) {
+                                                 output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
         let mr = GemmTile.mr, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
         var k0 = 0
         while k0 < cin {
             let kc = min(kBlock, cin - k0)
-            for p in 0..<g.pixelPanels {
-                gemmMicroKernel(kc: kc, a: packedInput + p * cin * mr + k0 * mr, b: w + k0 * nr,
-                                c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
-                                accumulate: k0 > 0, epilogue: nil)
+            if let (rows, stride) = inputRows {
+                for p in 0..<g.pixelPanels {
+                    gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
+                                    b: w + k0 * nr, c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
+                                    accumulate: k0 > 0, epilogue: nil)
+                }
+            } else {
+                for p in 0..<g.pixelPanels {
+                    gemmMicroKernel(kc: kc, a: packedInput + p * cin * mr + k0 * mr, b: w + k0 * nr,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
+                                    accumulate: k0 > 0, epilogue: nil)
+                }
             }
             k0 += kc
+        }
+        if let map = outputMap {
+            // Rows as they are: output[pixel][32 q + j] = act(tile[pixel][j] + bias).
+            let b0 = loadVector(bias + q * nr), b1 = loadVector(bias + q * nr + 16)
+            for p in 0..<g.pixels {
+                let row = output + map.offset(p) + q * nr, t = UnsafePointer(tile + p * nr)
+                storeVector(activation(loadVector(t) + b0), row)
+                storeVector(activation(loadVector(t + 16) + b1), row + 16)
+            }
+            return
         }
         // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias).
         let channels = min(nr, g.cout - q * nr), pixels = g.pixels
@@ -125,4 +161,16 @@ enum TransposedPointwise {
             }
         }
     }
+}
+
+/// Where pixel `p` (row-major over a `width`-wide map) of a channels-last image starts:
+/// `origin + (p / width) · rowPitch + (p % width) · pixelPitch` floats in.
+struct ChannelsLastMap {
+    let width: Int
+    let rowPitch: Int
+    let pixelPitch: Int
+    let origin: Int
+
+    @inline(__always)
+    func offset(_ p: Int) -> Int { origin &+ (p / width) &* rowPitch &+ (p % width) &* pixelPitch }
 }

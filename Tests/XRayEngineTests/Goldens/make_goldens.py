@@ -549,6 +549,25 @@ graph_case("add_relu_fuse_broadcast", [helper.make_node("Add", ["x", "k"], ["s"]
 _inits = [("k", rand(4, 1, 1))]
 graph_case("add_bn_not_folded", [helper.make_node("Add", ["x", "k"], ["c"])] + bn_nodes(_inits),
            [("x", [1, 4, 6, 7])], ["y"], inits=_inits)
+# Pointwise -> depthwise -> pointwise chains, fused into one channels-last block on small maps:
+# batch 2, odd sizes, a 5 x 5 stride-2 depthwise kernel, 40 channels (a partial 32-channel panel);
+# and a map too large for the block (the three convolutions run as they are).
+_inits = [("W1", rand(40, 8, 1, 1)), ("B1", rand(40)), ("W2", rand(40, 1, 5, 5)), ("B2", rand(40)),
+          ("W3", rand(12, 40, 1, 1)), ("B3", rand(12)), ("lo", np.array(0, np.float32)), ("hi", np.array(6, np.float32))]
+graph_case("pw_dw_pw_block_small", [helper.make_node("Conv", ["x", "W1", "B1"], ["a"]),
+                                    helper.make_node("Clip", ["a", "lo", "hi"], ["a6"]),
+                                    helper.make_node("Conv", ["a6", "W2", "B2"], ["d"], group=40, strides=[2, 2], pads=[2, 2, 2, 2]),
+                                    helper.make_node("Relu", ["d"], ["dr"]),
+                                    helper.make_node("Conv", ["dr", "W3", "B3"], ["y"])],
+           [("x", [2, 8, 9, 7])], ["y"], inits=_inits)
+_inits = [("W1", rand(20, 6, 1, 1)), ("B1", rand(20)), ("W2", rand(20, 1, 3, 3)), ("B2", rand(20)),
+          ("W3", rand(10, 20, 1, 1)), ("lo", np.array(0, np.float32)), ("hi", np.array(6, np.float32))]
+graph_case("pw_dw_pw_block_large", [helper.make_node("Conv", ["x", "W1", "B1"], ["a"]),
+                                    helper.make_node("Clip", ["a", "lo", "hi"], ["a6"]),
+                                    helper.make_node("Conv", ["a6", "W2", "B2"], ["d"], group=20, pads=[1, 1, 1, 1]),
+                                    helper.make_node("Clip", ["d", "lo", "hi"], ["d6"]),
+                                    helper.make_node("Conv", ["d6", "W3"], ["y"])],
+           [("x", [1, 6, 30, 31])], ["y"], inits=_inits)
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
