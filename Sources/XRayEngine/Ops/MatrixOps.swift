@@ -45,20 +45,41 @@ struct GemmOperator: Operator {
                     let blocks = (n + 63) / 64
                     let i = task / blocks, j0 = (task % blocks) * 64
                     let ar = a + i * k
-                    for j in j0..<Swift.min(n, j0 + 64) {
-                        let br = b + j * k
-                        var acc16 = SIMD16<Float>()
-                        var p = 0
-                        while p + 16 <= k {
-                            acc16 += UnsafeRawPointer(ar + p).loadUnaligned(as: SIMD16<Float>.self)
-                                * UnsafeRawPointer(br + p).loadUnaligned(as: SIMD16<Float>.self)
-                            p += 16
-                        }
-                        var acc = acc16.sum()
-                        while p < k { acc += ar[p] * br[p]; p += 1 }
+                    let j1 = Swift.min(n, j0 + 64)
+                    @inline(__always) func finish(_ j: Int, _ acc: Float) {
                         var v = alpha * acc
                         if let c { v += beta * c[i * cs[0] + j * cs[1]] }
                         y[i * n + j] = v
+                    }
+                    // Four rows of B at a time: four independent accumulator chains (one chain
+                    // waits on the multiply-add latency: 1000 × 1280 took 0.13 ms, ONNX Runtime 0.10).
+                    var j = j0
+                    while j + 4 <= j1 {
+                        let b0 = b + j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k
+                        var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0
+                        var p = 0
+                        while p + 16 <= k {
+                            let x = loadVector(ar + p)
+                            s0 = fusedMultiplyAdd(x, loadVector(b0 + p), s0)
+                            s1 = fusedMultiplyAdd(x, loadVector(b1 + p), s1)
+                            s2 = fusedMultiplyAdd(x, loadVector(b2 + p), s2)
+                            s3 = fusedMultiplyAdd(x, loadVector(b3 + p), s3)
+                            p += 16
+                        }
+                        var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
+                        while p < k { t0 += ar[p] * b0[p]; t1 += ar[p] * b1[p]; t2 += ar[p] * b2[p]; t3 += ar[p] * b3[p]; p += 1 }
+                        finish(j, t0); finish(j + 1, t1); finish(j + 2, t2); finish(j + 3, t3)
+                        j += 4
+                    }
+                    while j < j1 {
+                        let br = b + j * k
+                        var acc16 = SIMD16<Float>()
+                        var p = 0
+                        while p + 16 <= k { acc16 = fusedMultiplyAdd(loadVector(ar + p), loadVector(br + p), acc16); p += 16 }
+                        var acc = acc16.sum()
+                        while p < k { acc += ar[p] * br[p]; p += 1 }
+                        finish(j, acc)
+                        j += 1
                     }
                 }
             }

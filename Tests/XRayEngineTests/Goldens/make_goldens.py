@@ -568,6 +568,9 @@ graph_case("pw_dw_pw_block_large", [helper.make_node("Conv", ["x", "W1", "B1"], 
                                     helper.make_node("Clip", ["d", "lo", "hi"], ["d6"]),
                                     helper.make_node("Conv", ["d6", "W3"], ["y"])],
            [("x", [1, 6, 30, 31])], ["y"], inits=_inits)
+# A classifier's Gemm (A·Bᵀ): 16-wide chunks with a tail of K, rows of B four at a time and a remainder.
+graph_case("gemm_transb_wide", [helper.make_node("Gemm", ["x", "W", "C"], ["y"], transB=1)],
+           [("x", [2, 37])], ["y"], inits=[("W", rand(70, 37)), ("C", rand(70))])
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
