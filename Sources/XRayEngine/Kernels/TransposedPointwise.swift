@@ -6,7 +6,8 @@
 /// GFLOP/s. Here the output channels (multiples of 32 in such nets) run along the vectors
 /// and the pixels along the 8 broadcast rows (49 pixels: 56 rows). The weights are packed
 /// once as B panels; per image an NCHW input is packed as A panels (phase 1, threads over pixel
-/// panels), then every worker takes whole 32-channel output panels (phase 2): per K block,
+/// panels), then the workers take 32-channel output panels (phase 2; split by pixels where
+/// there are few): per K block,
 /// the weight panel stays in L1 while the pixel panels pass it, and the finished
 /// `HW × 32` tile is transposed into the NCHW output with bias and activation.
 ///
@@ -69,9 +70,16 @@ enum TransposedPointwise {
                 }
             }
             let out = output + image * cout * pixels
+            // Few output panels (a block's 24-channel projection has one) are split by pixels too,
+            // so that every worker has work.
+            let outputPanels = panels(cout)
+            let parts = threads > 1 ? min(g.pixelPanels, (2 * threads + outputPanels - 1) / outputPanels) : 1
             func multiply<A: VectorActivation>(_ activation: A) {
-                ParallelFor.run(count: panels(cout), threads: threads) { q, worker in
-                    outputPanel(g, q: q, packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
+                ParallelFor.run(count: outputPanels * parts, threads: threads) { task, worker in
+                    let part = task % parts
+                    outputPanel(g, q: task / parts,
+                                pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
+                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
                                 activation: activation, tile: tiles + worker * g.tileCount, output: out,
                                 outputMap: outputMap)
                 }
@@ -102,9 +110,10 @@ enum TransposedPointwise {
         }
     }
 
-    /// Output channels `32 q ..< 32 q + 32` for every pixel.
+    /// Output channels `32 q ..< 32 q + 32` for the pixels of `pixelPanels`.
     @inline(__always)
-    static func outputPanel<A: VectorActivation>(_ g: Geometry, q: Int, packedInput: UnsafePointer<Float>,
+    static func outputPanel<A: VectorActivation>(_ g: Geometry, q: Int, pixelPanels: Range<Int>,
+                                                 packedInput: UnsafePointer<Float>,
                                                  inputRows: (UnsafePointer<Float>, Int)?,
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
@@ -115,13 +124,13 @@ enum TransposedPointwise {
         while k0 < cin {
             let kc = min(kBlock, cin - k0)
             if let (rows, stride) = inputRows {
-                for p in 0..<g.pixelPanels {
+                for p in pixelPanels {
                     gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
                                     b: w + k0 * nr, c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
                                     accumulate: k0 > 0, epilogue: nil)
                 }
             } else {
-                for p in 0..<g.pixelPanels {
+                for p in pixelPanels {
                     gemmMicroKernel(kc: kc, a: packedInput + p * cin * mr + k0 * mr, b: w + k0 * nr,
                                     c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
                                     accumulate: k0 > 0, epilogue: nil)
@@ -129,10 +138,11 @@ enum TransposedPointwise {
             }
             k0 += kc
         }
+        let first = pixelPanels.lowerBound * mr, end = min(g.pixels, pixelPanels.upperBound * mr)
         if let map = outputMap {
             // Rows as they are: output[pixel][32 q + j] = act(tile[pixel][j] + bias).
             let b0 = loadVector(bias + q * nr), b1 = loadVector(bias + q * nr + 16)
-            for p in 0..<g.pixels {
+            for p in first..<end {
                 let row = output + map.offset(p) + q * nr, t = UnsafePointer(tile + p * nr)
                 storeVector(activation(loadVector(t) + b0), row)
                 storeVector(activation(loadVector(t + 16) + b1), row + 16)
@@ -140,24 +150,24 @@ enum TransposedPointwise {
             return
         }
         // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias).
-        let channels = min(nr, g.cout - q * nr), pixels = g.pixels
+        let channels = min(nr, g.cout - q * nr)
         for j in 0..<channels {
             let co = q * nr + j
             let b = SIMD16<Float>(repeating: bias[co])
-            let row = output + co * pixels
+            let row = output + co * g.pixels
             let column = UnsafePointer(tile + j)
-            var p = 0
-            while p + 16 <= pixels {
+            var p = first
+            while p + 16 <= end {
                 var v = SIMD16<Float>()
                 for l in 0..<16 { v[l] = column[(p &+ l) &* nr] }
                 storeVector(activation(v + b), row + p)
                 p += 16
             }
-            if p < pixels {
+            if p < end {
                 var v = SIMD16<Float>()
-                for l in 0..<(pixels - p) { v[l] = column[(p &+ l) &* nr] }
+                for l in 0..<(end - p) { v[l] = column[(p &+ l) &* nr] }
                 let y = activation(v + b)
-                for l in 0..<(pixels - p) { row[p + l] = y[l] }
+                for l in 0..<(end - p) { row[p + l] = y[l] }
             }
         }
     }
