@@ -111,7 +111,7 @@ final class GoldenTests: XCTestCase {
     func testPointwiseDepthwiseBlocksAreFused() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
-        for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large"] {
+        for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated"] {
             let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
             XCTAssertEqual(m.optimizedOperatorCounts, ["XRayPointwiseDepthwise": 1], file)
         }

@@ -571,6 +571,12 @@ graph_case("pw_dw_pw_block_large", [helper.make_node("Conv", ["x", "W1", "B1"], 
 # A classifier's Gemm (A·Bᵀ): 16-wide chunks with a tail of K, rows of B four at a time and a remainder.
 graph_case("gemm_transb_wide", [helper.make_node("Gemm", ["x", "W", "C"], ["y"], transB=1)],
            [("x", [2, 37])], ["y"], inits=[("W", rand(70, 37)), ("C", rand(70))])
+# A dilated depthwise kernel inside a pointwise-depthwise block (DeepLab-style MobileNets).
+_inits = [("W1", rand(24, 8, 1, 1)), ("W2", rand(24, 1, 3, 3)), ("B2", rand(24)), ("W3", rand(16, 24, 1, 1)), ("B3", rand(16))]
+graph_case("pw_dw_pw_block_dilated", [helper.make_node("Conv", ["x", "W1"], ["a"]), helper.make_node("Relu", ["a"], ["ar"]),
+                                      helper.make_node("Conv", ["ar", "W2", "B2"], ["d"], group=24, dilations=[2, 2], pads=[2, 2, 2, 2]),
+                                      helper.make_node("Conv", ["d", "W3", "B3"], ["y"])],
+           [("x", [1, 8, 12, 10])], ["y"], inits=_inits)
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
