@@ -24,6 +24,21 @@ enum GemmPacking {
         }
     }
 
+    /// Packs a whole constant B (`k × n`, e.g. weights used as the right operand) where element
+    /// `(kk, j)` is `element(kk, j)`: panel `q` holds `k × nr` floats, zero columns past `n`.
+    static func packB(k: Int, n: Int, into dst: UnsafeMutablePointer<Float>, element: (Int, Int) -> Float) {
+        let nr = GemmTile.nr
+        for q in 0..<(n + nr - 1) / nr {
+            let panel = dst + q * k * nr
+            for kk in 0..<k {
+                for j in 0..<nr {
+                    let col = q * nr + j
+                    panel[kk * nr + j] = col < n ? element(kk, col) : 0
+                }
+            }
+        }
+    }
+
     /// Floats of one packed B block of `kc × nc`.
     static func packedBCount(kc: Int, nc: Int) -> Int {
         (nc + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr * kc

@@ -18,23 +18,14 @@ enum TransposedPointwise {
     /// Rows of the input and weight panels per K block (a `kBlock × 32` weight panel: 32 KB).
     static let kBlock = 256
 
-    static func packedWeightCount(cout: Int, cin: Int) -> Int { panels(cout) * GemmTile.nr * cin }
+    static func packedWeightCount(cout: Int, cin: Int) -> Int { GemmPacking.packedBCount(kc: cin, nc: cout) }
 
     private static func panels(_ cout: Int) -> Int { (cout + GemmTile.nr - 1) / GemmTile.nr }
 
     /// `weights`: `cout × cin` (OIHW with 1 × 1 kernels). Panel `q` holds `cin × 32` floats,
     /// `dst[q][k][j] = W[32 q + j][k]`, zero past `cout`.
     static func packWeights(cout: Int, cin: Int, weights: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
-        let nr = GemmTile.nr
-        for q in 0..<panels(cout) {
-            let panel = dst + q * cin * nr
-            for k in 0..<cin {
-                for j in 0..<nr {
-                    let o = q * nr + j
-                    panel[k * nr + j] = o < cout ? weights[o * cin + k] : 0
-                }
-            }
-        }
+        GemmPacking.packB(k: cin, n: cout, into: dst) { k, o in weights[o * cin + k] }
     }
 
     struct Geometry {

@@ -17,27 +17,7 @@ enum Winograd43 {
     static func transformWeights(cout: Int, cin: Int, weights: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let g: [[Double]] = [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
                              [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
-        var u = [Float](repeating: 0, count: 36 * cout * cin)
-        for o in 0..<cout {
-            for c in 0..<cin {
-                let k = weights + (o * cin + c) * 9
-                var t = [Double](repeating: 0, count: 18)  // G g : 6×3
-                for i in 0..<6 { for col in 0..<3 { t[i * 3 + col] = (0..<3).reduce(0.0) { $0 + g[i][$1] * Double(k[$1 * 3 + col]) } } }
-                for i in 0..<6 {
-                    for j in 0..<6 {
-                        let v = (0..<3).reduce(0.0) { $0 + t[i * 3 + $1] * g[j][$1] }
-                        u[((i * 6 + j) * cout + o) * cin + c] = Float(v)
-                    }
-                }
-            }
-        }
-        let stride = GemmPacking.packedACount(m: cout, k: cin)
-        u.withUnsafeBufferPointer { up in
-            for xi in 0..<36 {
-                let base = up.baseAddress! + xi * cout * cin
-                GemmPacking.packA(m: cout, k: cin, into: dst + xi * stride) { i, kk in base[i * cin + kk] }
-            }
-        }
+        WinogradWeights.transform(g, cout: cout, cin: cin, weights: weights, into: dst)
     }
 
     struct Geometry {

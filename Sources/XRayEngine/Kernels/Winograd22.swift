@@ -19,26 +19,7 @@ enum Winograd22 {
     /// `weights`: OIHW 3×3. Writes 16 packed A matrices (`cout × cin` each).
     static func transformWeights(cout: Int, cin: Int, weights: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
         let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
-        var u = [Float](repeating: 0, count: 16 * cout * cin)
-        for o in 0..<cout {
-            for c in 0..<cin {
-                let k = weights + (o * cin + c) * 9
-                for i in 0..<4 {
-                    for j in 0..<4 {
-                        var v = 0.0
-                        for r in 0..<3 { for s in 0..<3 { v += g[i][r] * Double(k[r * 3 + s]) * g[j][s] } }
-                        u[((i * 4 + j) * cout + o) * cin + c] = Float(v)
-                    }
-                }
-            }
-        }
-        let stride = GemmPacking.packedACount(m: cout, k: cin)
-        u.withUnsafeBufferPointer { up in
-            for xi in 0..<16 {
-                let base = up.baseAddress! + xi * cout * cin
-                GemmPacking.packA(m: cout, k: cin, into: dst + xi * stride) { i, kk in base[i * cin + kk] }
-            }
-        }
+        WinogradWeights.transform(g, cout: cout, cin: cin, weights: weights, into: dst)
     }
 
     struct Geometry {
