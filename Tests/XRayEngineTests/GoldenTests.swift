@@ -107,13 +107,34 @@ final class GoldenTests: XCTestCase {
     }
 
     /// MobileNet's pointwise → depthwise → pointwise chains become one block (the goldens
-    /// `pw_dw_pw_block_*` check its output on a small map and, unfused inside, on a large one).
+    /// `pw_dw_pw_block_*` check its output on small maps, `pw_dw_pw_bands_*` and
+    /// `pw_dw_pw_block_large` on maps run in bands of rows).
     func testPointwiseDepthwiseBlocksAreFused() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
-        for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated"] {
+        for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated", "pw_dw_pw_bands_s2",
+                     "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated"] {
             let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
             XCTAssertEqual(m.optimizedOperatorCounts, ["XRayPointwiseDepthwise": 1], file)
+        }
+    }
+
+    /// The pointwise-depthwise goldens with 2 and 3 threads: the banded block splits its output
+    /// rows into one range per worker, the small-map block its stages.
+    func testPointwiseDepthwiseBlocksWithThreads() throws {
+        let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
+        let cases = try JSONDecoder().decode(Manifest.self, from: data).cases.filter { $0.name.hasPrefix("pw_dw_pw_") }
+        XCTAssertEqual(cases.count, 6)
+        for c in cases {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+            let input = c.inputs[0], output = c.outputs[0]
+            let x = Tensor(try Self.readFloats(input.file), shape: input.shape)
+            let want = try Self.readFloats(output.file)
+            for threads in [2, 3] {
+                let session = try model.makeSession(inputShapes: [input.name: input.shape], threads: threads)
+                let (err, tol) = Self.compare(try session.run(x).toArray(), want)
+                XCTAssertLessThanOrEqual(err, tol, "\(c.name), \(threads) threads")
+            }
         }
     }
 

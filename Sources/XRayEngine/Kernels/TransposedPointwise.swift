@@ -30,6 +30,17 @@ enum TransposedPointwise {
 
     struct Geometry {
         let cin: Int, cout: Int, pixels: Int
+        /// Floats between two channels of an NCHW input / output: `pixels` for whole images, the
+        /// image's plane size for a band of its rows (`PointwiseDepthwiseBands`).
+        var inputChannelStride: Int, outputChannelStride: Int
+
+        init(cin: Int, cout: Int, pixels: Int, inputChannelStride: Int? = nil, outputChannelStride: Int? = nil) {
+            self.cin = cin
+            self.cout = cout
+            self.pixels = pixels
+            self.inputChannelStride = inputChannelStride ?? pixels
+            self.outputChannelStride = outputChannelStride ?? pixels
+        }
         var pixelPanels: Int { (pixels + GemmTile.mr - 1) / GemmTile.mr }
         /// Floats of the packed input (A panels `cin × 8`).
         var packedInputCount: Int { pixelPanels * GemmTile.mr * cin }
@@ -42,12 +53,17 @@ enum TransposedPointwise {
     ///   (`batch` 1). A channels-last input is read in place (`StridedARows`): its pixels must be
     ///   evenly spaced, and the last pixel panel's rows past `pixels` readable. With a
     ///   channels-last output, `bias` holds `32 · ⌈cout / 32⌉` floats.
+    /// - inputChannelStride, outputChannelStride: for an NCHW side that is a band of rows of a
+    ///   larger image (`batch` 1), the image's plane size; nil for `pixels`.
     static func run(cin: Int, cout: Int, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                     activation: FusedActivation, input: UnsafePointer<Float>, inputMap: ChannelsLastMap? = nil,
-                    batch: Int, pixels: Int, output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap? = nil,
+                    inputChannelStride: Int? = nil, batch: Int, pixels: Int, output: UnsafeMutablePointer<Float>,
+                    outputMap: ChannelsLastMap? = nil, outputChannelStride: Int? = nil,
                     scratch: UnsafeMutablePointer<Float>, threads: Int) {
         precondition(batch == 1 || (inputMap == nil && outputMap == nil), "channels-last maps hold one image")
-        let g = Geometry(cin: cin, cout: cout, pixels: pixels)
+        precondition(batch == 1 || (inputChannelStride == nil && outputChannelStride == nil), "a band is one image")
+        let g = Geometry(cin: cin, cout: cout, pixels: pixels, inputChannelStride: inputChannelStride,
+                         outputChannelStride: outputChannelStride)
         let packedInput = scratch, tiles = scratch + g.packedInputCount
         for image in 0..<batch {
             let x = input + image * cin * pixels
@@ -92,11 +108,12 @@ enum TransposedPointwise {
         if rows == mr {
             for k in 0..<g.cin {
                 UnsafeMutableRawPointer(dst + k * mr).storeBytes(
-                    of: UnsafeRawPointer(x + k * g.pixels + p0).loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+                    of: UnsafeRawPointer(x + k * g.inputChannelStride + p0).loadUnaligned(as: SIMD8<Float>.self),
+                    as: SIMD8<Float>.self)
             }
         } else {
             for k in 0..<g.cin {
-                for r in 0..<mr { dst[k * mr + r] = r < rows ? x[k * g.pixels + p0 + r] : 0 }
+                for r in 0..<mr { dst[k * mr + r] = r < rows ? x[k * g.inputChannelStride + p0 + r] : 0 }
             }
         }
     }
@@ -111,6 +128,22 @@ enum TransposedPointwise {
                                                  output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
         let mr = GemmTile.mr, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
+        if let map = outputMap, cin <= kBlock {
+            // One K block: each panel's rows go out while they are in L1 (a band's expansion has
+            // thousands of pixels, and the whole tile would pass through L2 twice).
+            for p in pixelPanels {
+                if let (rows, stride) = inputRows {
+                    gemmMicroKernel(kc: cin, rows: StridedARows(pointer: rows + p * mr * stride, stride: stride),
+                                    b: w, c: tile, ldc: nr, rows: mr, cols: nr, accumulate: false, epilogue: nil)
+                } else {
+                    gemmMicroKernel(kc: cin, a: packedInput + p * cin * mr, b: w, c: tile, ldc: nr, rows: mr, cols: nr,
+                                    accumulate: false, epilogue: nil)
+                }
+                storeChannelsLast(UnsafePointer(tile), pixels: p * mr..<min(g.pixels, p * mr + mr), q: q, bias: bias,
+                                  activation: activation, output: output, map: map)
+            }
+            return
+        }
         var k0 = 0
         while k0 < cin {
             let kc = min(kBlock, cin - k0)
@@ -131,13 +164,8 @@ enum TransposedPointwise {
         }
         let first = pixelPanels.lowerBound * mr, end = min(g.pixels, pixelPanels.upperBound * mr)
         if let map = outputMap {
-            // Rows as they are: output[pixel][32 q + j] = act(tile[pixel][j] + bias).
-            let b0 = loadVector(bias + q * nr), b1 = loadVector(bias + q * nr + 16)
-            for p in first..<end {
-                let row = output + map.offset(p) + q * nr, t = UnsafePointer(tile + p * nr)
-                storeVector(activation(loadVector(t) + b0), row)
-                storeVector(activation(loadVector(t + 16) + b1), row + 16)
-            }
+            storeChannelsLast(UnsafePointer(tile + first * nr), pixels: first..<end, q: q, bias: bias,
+                              activation: activation, output: output, map: map)
             return
         }
         // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias).
@@ -145,7 +173,7 @@ enum TransposedPointwise {
         for j in 0..<channels {
             let co = q * nr + j
             let b = SIMD16<Float>(repeating: bias[co])
-            let row = output + co * g.pixels
+            let row = output + co * g.outputChannelStride
             let column = UnsafePointer(tile + j)
             var p = first
             while p + 16 <= end {
@@ -160,6 +188,24 @@ enum TransposedPointwise {
                 let y = activation(v + b)
                 for l in 0..<(end - p) { row[p + l] = y[l] }
             }
+        }
+    }
+}
+
+extension TransposedPointwise {
+    /// Rows as they are: `output[pixel][32 q + j] = act(tile[pixel - pixels.first][j] + bias)`.
+    @inline(__always)
+    static func storeChannelsLast<A: VectorActivation>(_ tile: UnsafePointer<Float>, pixels: Range<Int>, q: Int,
+                                                       bias: UnsafePointer<Float>, activation: A,
+                                                       output: UnsafeMutablePointer<Float>, map: ChannelsLastMap) {
+        let nr = GemmTile.nr
+        let b0 = loadVector(bias + q * nr), b1 = loadVector(bias + q * nr + 16)
+        var t = tile
+        for p in pixels {
+            let row = output + map.offset(p) + q * nr
+            storeVector(activation(loadVector(t) + b0), row)
+            storeVector(activation(loadVector(t + 16) + b1), row + 16)
+            t += nr
         }
     }
 }

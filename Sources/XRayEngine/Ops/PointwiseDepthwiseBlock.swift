@@ -15,13 +15,15 @@ import Darwin
 /// (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise convolution runs one
 /// 16-channel vector per pixel (`ChannelsLastDepthwise`), and the second GEMM packs its input
 /// from those pixel rows and writes NCHW. The expanded image never leaves the cache.
-/// Larger maps, where the NCHW kernels are efficient, run the three convolutions as they were.
+/// Larger maps run the same kernels in bands of output rows (`PointwiseDepthwiseBands`), so that
+/// the expanded image, megabytes there, stays in L2 a band at a time. Blocks that are not plain
+/// (strided or padded pointwise convolutions) run the three convolutions as they are.
 struct PointwiseDepthwiseOperator: Operator {
     static let opType = "XRayPointwiseDepthwise"
-    /// Largest input map (pixels) run channels-last. MobileNetV2, one thread: none 4.8 ms, up
-    /// to 196 pixels 4.3, up to 784 4.3 (its 28 → 14 stride-2 block 0.117 → 0.090 ms), up to
-    /// 3136 4.6, all 4.8 (on larger maps the images fall out of the cache between the three
-    /// stages, and the NCHW kernels are efficient there).
+    /// Largest input map (pixels) run channels-last as a whole; larger ones run in bands. Whole
+    /// images, MobileNetV2, one thread (AMD EPYC): none 4.8 ms, up to 196 pixels 4.3, up to 784 4.3
+    /// (its 28 → 14 stride-2 block 0.117 → 0.090 ms), up to 3136 4.6, all 4.8 (on larger maps the
+    /// images fell out of the cache between the three stages: hence the bands).
     static let maxPixels = 784
 
     let node: GraphNode
@@ -125,7 +127,6 @@ struct PointwiseDepthwiseOperator: Operator {
     private func plan(_ x: ValueInfo) -> Plan? {
         guard x.shape.count == 4 else { return nil }
         let (h, w) = (x.shape[2], x.shape[3])
-        guard h * w <= Self.maxPixels else { return nil }
         let e = expand.descriptor(height: h, width: w, inputChannels: x.shape[1])
         guard e.strideHeight == 1, e.strideWidth == 1, e.padTop == 0, e.padLeft == 0, e.padBottom == 0,
               e.padRight == 0 else { return nil }
@@ -146,6 +147,7 @@ struct PointwiseDepthwiseOperator: Operator {
                                               project.scratchCount([d], threads: threads))
         guard let p = plan(x) else { return unfused }
         let channels = expand.outputChannels
+        if p.height * p.width > Self.maxPixels { return bands(x, p, threads: threads).scratchCount }
         let gemm = max(TransposedPointwise.Geometry(cin: x.shape[1], cout: channels, pixels: p.height * p.width)
                         .scratchCount(threads: threads),
                        TransposedPointwise.Geometry(cin: channels, cout: project.outputChannels,
@@ -156,6 +158,7 @@ struct PointwiseDepthwiseOperator: Operator {
     func makeStep(_ ctx: StepContext) throws -> Step {
         let x = try requireInput(ctx.inputs, 0)
         guard let p = plan(x) else { return try unfusedStep(ctx, x) }
+        if p.height * p.width > Self.maxPixels { return bandedStep(ctx, x, p) }
         let (n, cin) = (x.shape[0], x.shape[1])
         let channels = expand.outputChannels, cout = project.outputChannels
         let cp = p.channelPitch, pw = p.paddedWidth, d = p.padded
@@ -197,6 +200,33 @@ struct PointwiseDepthwiseOperator: Operator {
                                         pixels: p.outputHeight * p.outputWidth,
                                         output: output + image * cout * p.outputHeight * p.outputWidth,
                                         scratch: gemmScratch, threads: threads)
+            }
+        }
+    }
+
+    private func bands(_ x: ValueInfo, _ p: Plan, threads: Int) -> PointwiseDepthwiseBands {
+        PointwiseDepthwiseBands(cin: x.shape[1], channels: expand.outputChannels, cout: project.outputChannels,
+                                height: p.height, width: p.width, depthwise: p.padded, channelPitch: p.channelPitch,
+                                threads: threads)
+    }
+
+    /// Larger maps: the block in bands of output rows (`PointwiseDepthwiseBands`).
+    private func bandedStep(_ ctx: StepContext, _ x: ValueInfo, _ p: Plan) -> Step {
+        let bands = self.bands(x, p, threads: ctx.threads)
+        let packed = self.packed
+        let weights = PointwiseDepthwiseBands.Weights(
+            expand: packed.expandWeights, expandBias: packed.expandBias, expandActivation: expand.cache.activation,
+            depthwise: packed.depthwiseWeights, depthwiseBias: packed.depthwiseBias,
+            depthwiseActivation: depthwise.cache.activation,
+            project: packed.projectWeights, projectBias: packed.projectBias, projectActivation: project.cache.activation)
+        let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
+        let inputCount = bands.cin * bands.height * bands.width
+        let outputCount = bands.cout * bands.outputHeight * bands.outputWidth
+        return {
+            _ = packed   // keeps the weights alive
+            for image in 0..<x.shape[0] {
+                bands.run(weights, input: input + image * inputCount, output: output + image * outputCount,
+                          scratch: scratch, threads: threads)
             }
         }
     }

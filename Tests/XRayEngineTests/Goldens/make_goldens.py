@@ -577,6 +577,28 @@ graph_case("pw_dw_pw_block_dilated", [helper.make_node("Conv", ["x", "W1"], ["a"
                                       helper.make_node("Conv", ["ar", "W2", "B2"], ["d"], group=24, dilations=[2, 2], pads=[2, 2, 2, 2]),
                                       helper.make_node("Conv", ["d", "W3", "B3"], ["y"])],
            [("x", [1, 8, 12, 10])], ["y"], inits=_inits)
+# Pointwise -> depthwise -> pointwise blocks on maps too large for the whole-image block, run in
+# bands of output rows (PointwiseDepthwiseBands; wide maps, so that the 256 KB band buffer holds
+# a few rows and the image takes several bands): batch 2 with odd sizes, a stride-2 3 x 3 kernel
+# and 40 channels (a partial panel); a 5 x 5 stride-1 kernel with uneven pads; a dilated one.
+_inits = [("W1", rand(40, 5, 1, 1)), ("B1", rand(40)), ("W2", rand(40, 1, 3, 3)), ("B2", rand(40)),
+          ("W3", rand(12, 40, 1, 1)), ("B3", rand(12)), ("lo", np.array(0, np.float32)), ("hi", np.array(6, np.float32))]
+graph_case("pw_dw_pw_bands_s2", [helper.make_node("Conv", ["x", "W1", "B1"], ["a"]),
+                                 helper.make_node("Clip", ["a", "lo", "hi"], ["a6"]),
+                                 helper.make_node("Conv", ["a6", "W2", "B2"], ["d"], group=40, strides=[2, 2], pads=[1, 1, 1, 1]),
+                                 helper.make_node("Clip", ["d", "lo", "hi"], ["d6"]),
+                                 helper.make_node("Conv", ["d6", "W3", "B3"], ["y"])],
+           [("x", [2, 5, 13, 301])], ["y"], inits=_inits)
+_inits = [("W1", rand(24, 8, 1, 1)), ("W2", rand(24, 1, 5, 5)), ("B2", rand(24)), ("W3", rand(16, 24, 1, 1)), ("B3", rand(16))]
+graph_case("pw_dw_pw_bands_5x5", [helper.make_node("Conv", ["x", "W1"], ["a"]), helper.make_node("Relu", ["a"], ["ar"]),
+                                  helper.make_node("Conv", ["ar", "W2", "B2"], ["d"], group=24, pads=[2, 1, 2, 3]),
+                                  helper.make_node("Conv", ["d", "W3", "B3"], ["y"])],
+           [("x", [1, 8, 17, 250])], ["y"], inits=_inits)
+_inits = [("W1", rand(32, 16, 1, 1)), ("W2", rand(32, 1, 3, 3)), ("W3", rand(24, 32, 1, 1))]
+graph_case("pw_dw_pw_bands_dilated", [helper.make_node("Conv", ["x", "W1"], ["a"]),
+                                      helper.make_node("Conv", ["a", "W2"], ["d"], group=32, dilations=[2, 2], pads=[2, 2, 2, 2]),
+                                      helper.make_node("Conv", ["d", "W3"], ["y"])],
+           [("x", [1, 16, 11, 260])], ["y"], inits=_inits)
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,

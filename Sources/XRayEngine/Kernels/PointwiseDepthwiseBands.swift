@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pointwise → depthwise → pointwise block (`PointwiseDepthwiseOperator`) on a large map, run
+/// channels-last in bands of output rows.
+///
+/// Run as three whole-image convolutions, the expanded image (96 channels of 112 × 112: 4.8 MB)
+/// is written by the first GEMM and read back by the depthwise kernel from beyond L2. Per band
+/// it stays in L2: the first GEMM expands the input rows the band needs into a zero-bordered
+/// channels-last buffer (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise
+/// convolution runs on that buffer (`ChannelsLastDepthwise`), and the second GEMM reads its
+/// output rows in place and writes the band's rows of the NCHW output. Input rows that two
+/// bands share (a 3 × 3 kernel's overlap) are moved up the buffer, not computed again. Each
+/// worker takes one contiguous range of output rows: one parallel hand-off per block.
+struct PointwiseDepthwiseBands {
+    /// The block's packed weights (layouts of `TransposedPointwise` and `ChannelsLastDepthwise`;
+    /// biases of the first two stages `channelPitch` long) and activations.
+    struct Weights {
+        let expand: UnsafePointer<Float>, expandBias: UnsafePointer<Float>, expandActivation: FusedActivation
+        let depthwise: UnsafePointer<Float>, depthwiseBias: UnsafePointer<Float>, depthwiseActivation: FusedActivation
+        let project: UnsafePointer<Float>, projectBias: UnsafePointer<Float>, projectActivation: FusedActivation
+    }
+
+    /// Largest expanded buffer per worker (bytes): it and the band's depthwise output stay in L2.
+    /// MobileNetV2, one thread: 32–128 KB 8.2–8.7 ms, 256 KB 8.0–8.4, 512 KB 8.1–8.3, 1 MB 8.5.
+    static let bufferBytes = 256 << 10
+
+    let cin: Int, channels: Int, cout: Int
+    let height: Int, width: Int
+    let depthwise: Convolution2DDescriptor
+    let paddedWidth: Int
+    let outputHeight: Int, outputWidth: Int
+    /// Floats per pixel of the channels-last buffers (a multiple of 32, ≥ channels).
+    let channelPitch: Int
+    /// Output rows per band.
+    let bandRows: Int
+    /// Contiguous ranges of output rows, one per worker.
+    let parts: Int
+
+    init(cin: Int, channels: Int, cout: Int, height: Int, width: Int, depthwise d: Convolution2DDescriptor,
+         channelPitch: Int, threads: Int) {
+        self.cin = cin
+        self.channels = channels
+        self.cout = cout
+        self.height = height
+        self.width = width
+        depthwise = d
+        self.channelPitch = channelPitch
+        paddedWidth = width + d.padLeft + d.padRight
+        let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
+        outputHeight = oh
+        outputWidth = ow
+        parts = max(1, min(threads, outputHeight))
+        let rowBytes = paddedWidth * channelPitch * MemoryLayout<Float>.stride
+        var rows = 1
+        while rows < (outputHeight + parts - 1) / parts
+                && Self.inputRows(rows + 1, d) * rowBytes <= Self.bufferBytes { rows += 1 }
+        bandRows = rows
+    }
+
+    /// Padded input rows that `rows` output rows read.
+    private static func inputRows(_ rows: Int, _ d: Convolution2DDescriptor) -> Int {
+        (rows - 1) * d.strideHeight + (d.kernelHeight - 1) * d.dilationHeight + 1
+    }
+
+    private var rowFloats: Int { paddedWidth * channelPitch }
+    private var expandedCount: Int { Self.inputRows(bandRows, depthwise) * rowFloats }
+    /// Whole panels of 8 pixels: the second GEMM reads their rows in place.
+    private var depthwiseCount: Int { (bandRows * outputWidth + 7) / 8 * 8 * channelPitch }
+    private var gemmCount: Int {
+        let expandPixels = min(height, Self.inputRows(bandRows, depthwise)) * width
+        return max(TransposedPointwise.Geometry(cin: cin, cout: channels, pixels: expandPixels).scratchCount(threads: 1),
+                   TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: bandRows * outputWidth)
+                    .scratchCount(threads: 1))
+    }
+    private var scratchPerWorker: Int { expandedCount + depthwiseCount + gemmCount }
+
+    /// Floats of scratch `run` needs.
+    var scratchCount: Int { parts * scratchPerWorker }
+
+    /// One NCHW image: `input` `cin × height × width`, `output` `cout × outputHeight × outputWidth`.
+    func run(_ w: Weights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+             scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        ParallelFor.run(count: parts, threads: threads) { part, worker in
+            rows(part * outputHeight / parts..<(part + 1) * outputHeight / parts, w, input: input, output: output,
+                 scratch: scratch + worker * scratchPerWorker)
+        }
+    }
+
+    private func rows(_ outputRows: Range<Int>, _ w: Weights, input: UnsafePointer<Float>,
+                      output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats
+        let expanded = scratch, depthwiseOut = expanded + expandedCount
+        let gemmScratch = depthwiseOut + depthwiseCount
+        let floatBytes = MemoryLayout<Float>.stride
+        // The left and right borders stay zero: the GEMM writes only the interior, and rows
+        // moved up carry their zeros along.
+        for r in 0..<Self.inputRows(bandRows, d) {
+            memset(expanded + r * rowFloats, 0, d.padLeft * cp * floatBytes)
+            memset(expanded + r * rowFloats + (d.padLeft + width) * cp, 0, d.padRight * cp * floatBytes)
+        }
+        let expandedMap = { (bufferRow: Int) in
+            ChannelsLastMap(width: width, rowPitch: rowFloats, pixelPitch: cp, origin: (bufferRow * paddedWidth + d.padLeft) * cp)
+        }
+        let depthwiseMap = ChannelsLastMap(width: outputWidth, rowPitch: outputWidth * cp, pixelPitch: cp, origin: 0)
+        // Padded rows `heldTop ..< heldTop + held` are in the buffer, from its first row.
+        var heldTop = 0, held = 0
+        var oy = outputRows.lowerBound
+        while oy < outputRows.upperBound {
+            let rows = min(bandRows, outputRows.upperBound - oy)
+            let top = oy * d.strideHeight, needed = Self.inputRows(rows, d)
+            var r = 0
+            if held > 0 && top >= heldTop && top < heldTop + held {
+                r = min(needed, heldTop + held - top)
+                if top > heldTop { memmove(expanded, expanded + (top - heldTop) * rowFloats, r * rowFloats * floatBytes) }
+            }
+            while r < needed {
+                let y = top + r - d.padTop
+                if y < 0 || y >= height {
+                    memset(expanded + r * rowFloats, 0, rowFloats * floatBytes)
+                    r += 1
+                    continue
+                }
+                let count = min(needed - r, height - y)
+                TransposedPointwise.run(cin: cin, cout: channels, packedWeights: w.expand, bias: w.expandBias,
+                                        activation: w.expandActivation, input: input + y * width,
+                                        inputChannelStride: height * width, batch: 1, pixels: count * width,
+                                        output: expanded, outputMap: expandedMap(r), scratch: gemmScratch, threads: 1)
+                r += count
+            }
+            heldTop = top
+            held = needed
+            let geometry = ChannelsLastDepthwise.Geometry(descriptor: d, paddedWidth: paddedWidth, outputHeight: rows,
+                                                          outputWidth: outputWidth, channelPitch: cp)
+            ChannelsLastDepthwise.run(geometry, weights: w.depthwise, bias: w.depthwiseBias,
+                                      activation: w.depthwiseActivation, input: expanded, output: depthwiseOut, threads: 1)
+            TransposedPointwise.run(cin: channels, cout: cout, packedWeights: w.project, bias: w.projectBias,
+                                    activation: w.projectActivation, input: depthwiseOut, inputMap: depthwiseMap, batch: 1,
+                                    pixels: rows * outputWidth, output: output + oy * outputWidth,
+                                    outputChannelStride: outputHeight * outputWidth, scratch: gemmScratch, threads: 1)
+            oy += rows
+        }
+    }
+}
