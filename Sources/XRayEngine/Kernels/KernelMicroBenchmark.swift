@@ -171,6 +171,44 @@ public enum KernelMicroBenchmark {
         })
     }
 
+    /// MobileNetV2's first expanded block (16 → 96, depthwise 3 × 3 stride 2, 96 → 24 on 112 × 112)
+    /// in bands of rows, as `PointwiseDepthwiseOperator` runs it.
+    private static func bandsCase() -> Case {
+        let (cin, channels, cout, size) = (16, 96, 24, 112)
+        let d = Convolution2DDescriptor(inputChannels: channels, outputChannels: channels, groups: channels,
+                                        kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                        padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        let (oh, ow) = d.outputSize(inputHeight: size, inputWidth: size)
+        let macs = Double(size * size * cin * channels + oh * ow * channels * (9 + cout))
+        return ("pw-dw-pw bands 16->96->24 s2 112x112", 2 * macs, { threads in
+            let buffers = Buffers()
+            let pitch = (channels + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr
+            let expand = buffers.make(TransposedPointwise.packedWeightCount(cout: channels, cin: cin))
+            TransposedPointwise.packWeights(cout: channels, cin: cin, weights: buffers.make(channels * cin, seed: 4),
+                                            into: expand)
+            let project = buffers.make(TransposedPointwise.packedWeightCount(cout: cout, cin: channels))
+            TransposedPointwise.packWeights(cout: cout, cin: channels, weights: buffers.make(cout * channels, seed: 5),
+                                            into: project)
+            let depthwise = buffers.make(9 * pitch)
+            let packedDepthwise = ChannelsLastDepthwise.packWeights(d, channelPitch: pitch,
+                                                                    weights: buffers.make(9 * channels, seed: 6))
+            depthwise.update(from: packedDepthwise, count: packedDepthwise.count)
+            let bias = buffers.make(pitch, seed: 7)
+            let weights = PointwiseDepthwiseBands.Weights(
+                expand: expand, expandBias: bias, expandActivation: .clip(min: 0, max: 6), depthwise: depthwise,
+                depthwiseBias: bias, depthwiseActivation: .clip(min: 0, max: 6), project: project, projectBias: bias,
+                projectActivation: .none)
+            let bands = PointwiseDepthwiseBands(cin: cin, channels: channels, cout: cout, height: size, width: size,
+                                                depthwise: d, channelPitch: pitch, threads: threads)
+            let input = buffers.make(cin * size * size, seed: 3), output = buffers.make(cout * oh * ow)
+            let scratch = buffers.make(bands.scratchCount)
+            return {
+                _ = buffers
+                bands.run(weights, input: input, output: output, scratch: scratch, threads: threads)
+            }
+        })
+    }
+
     private static func cases() -> [Case] {
         let c3 = Convolution2DDescriptor(inputChannels: 64, outputChannels: 64, kernelHeight: 3, kernelWidth: 3,
                                          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
@@ -216,6 +254,7 @@ public enum KernelMicroBenchmark {
             convCase("depthwise3x3 s1 960ch 7x7", dwSmall, h: 7, w: 7),
             convCase("conv1x1 16->96 112x112 (small K)", expand, h: 112, w: 112),
             convCase("first layer 3x3 s2 3->32 224x224", stem, h: 224, w: 224),
+            bandsCase(),
         ]
     }
 }
