@@ -60,6 +60,8 @@ public struct CalibrationProfile: Codable, Sendable, Equatable {
     /// Image score method and smoothing the scores were computed with; the detector uses the same.
     public var imageScoreMethod: ModelMetadata.ImageScoreMethod
     public var smoothingSigma: Double
+    /// Test-time flips the scores were computed with (absent in profiles made before flips existed: none).
+    public var flipViews: FlipViews?
     public var createdAt: Date
     /// Notes (for example, too few scans for the target rate).
     public var warnings: [String]
@@ -68,13 +70,14 @@ public struct CalibrationProfile: Codable, Sendable, Equatable {
                 normalMean: Double, normalStd: Double, pixelMean: Double, pixelStd: Double, imageCount: Int,
                 pixelCount: Int, target: Target, achievedFalseAlarmRate: Double,
                 imageScoreMethod: ModelMetadata.ImageScoreMethod, smoothingSigma: Double,
-                createdAt: Date = Date(), warnings: [String] = []) {
+                flipViews: FlipViews = .none, createdAt: Date = Date(), warnings: [String] = []) {
         self.formatVersion = Self.currentFormatVersion
         self.modelName = modelName; self.modelVersion = modelVersion; self.modelSHA256 = modelSHA256
         self.threshold = threshold; self.normalMean = normalMean; self.normalStd = normalStd
         self.pixelMean = pixelMean; self.pixelStd = pixelStd; self.imageCount = imageCount
         self.pixelCount = pixelCount; self.target = target; self.achievedFalseAlarmRate = achievedFalseAlarmRate
         self.imageScoreMethod = imageScoreMethod; self.smoothingSigma = smoothingSigma
+        self.flipViews = flipViews
         self.createdAt = createdAt; self.warnings = warnings
     }
 

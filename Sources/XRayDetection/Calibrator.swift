@@ -92,7 +92,7 @@ public struct Calibrator {
             modelSHA256: detector.network.modelSHA256, threshold: threshold, normalMean: mean, normalStd: std,
             pixelMean: pMean, pixelStd: pStd, imageCount: imageScores.count, pixelCount: pixelCount, target: target,
             achievedFalseAlarmRate: Double(flagged) / n, imageScoreMethod: detector.imageScoreMethod,
-            smoothingSigma: detector.smoothingSigma, createdAt: createdAt, warnings: warnings)
+            smoothingSigma: detector.smoothingSigma, flipViews: detector.flipViews, createdAt: createdAt, warnings: warnings)
     }
 
     /// Calibrates on a sequence of normal scans in one call.

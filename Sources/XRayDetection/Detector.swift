@@ -24,6 +24,8 @@ public final class Detector: Sendable {
     public let imageScoreMethod: ModelMetadata.ImageScoreMethod
     /// Gaussian smoothing of the map, pixels (0: off).
     public let smoothingSigma: Double
+    /// Test-time flips averaged per tile.
+    public let flipViews: FlipViews
     /// Overlap between neighbouring tiles, pixels.
     public let tileOverlap: Int
     /// Meaning of each model input plane.
@@ -100,8 +102,10 @@ public final class Detector: Sendable {
         }
         let method = configuration.imageScore ?? profile?.imageScoreMethod ?? meta.imageScore ?? .peak
         let sigma = configuration.smoothingSigma ?? profile?.smoothingSigma ?? meta.smoothingSigma ?? 0
-        if let p = profile, source == "profile", p.imageScoreMethod != method || p.smoothingSigma != sigma {
-            warnings.append("image score method or smoothing differ from the calibration profile's; scores are not on its scale")
+        let flips = configuration.flipViews ?? profile?.flipViews ?? meta.flipViews ?? .none
+        if let p = profile, source == "profile",
+           p.imageScoreMethod != method || p.smoothingSigma != sigma || (p.flipViews ?? .none) != flips {
+            warnings.append("image score method, smoothing or flip views differ from the calibration profile's; scores are not on its scale")
         }
         if !fallbacks.isEmpty {
             warnings.append("model metadata lacks \(fallbacks.joined(separator: ", ")); using fallbacks")
@@ -115,6 +119,7 @@ public final class Detector: Sendable {
         self.calibrationSource = source
         self.imageScoreMethod = method
         self.smoothingSigma = sigma
+        self.flipViews = flips
         self.tileOverlap = overlap
         self.inputChannels = channels
         self.warnings = warnings
@@ -124,7 +129,7 @@ public final class Detector: Sendable {
                                         padding: configuration.padding, threads: configuration.threads,
                                         memoryBudgetBytes: configuration.memoryBudgetBytes,
                                         maximumTilesInFlight: configuration.maximumTilesInFlight,
-                                        scratchBytesPerRunner: network.scratchBytesPerRunner)
+                                        scratchBytesPerRunner: network.scratchBytesPerRunner, flips: flips)
         self.pool = RunnerPool(network: network, maximumIdle: max(2 * configuration.threads, 2))
     }
 

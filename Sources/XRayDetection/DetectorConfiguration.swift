@@ -45,6 +45,9 @@ public struct DetectorConfiguration: Sendable {
     /// Standard deviation, in pixels, of the Gaussian applied to the map before scoring;
     /// 0 turns smoothing off. Fallback: 0.
     public var smoothingSigma: Double?
+    /// Test-time flips averaged per tile (each costs one more network run per tile).
+    /// Fallback: ``FlipViews/none``.
+    public var flipViews: FlipViews?
 
     // MARK: Detector settings
 

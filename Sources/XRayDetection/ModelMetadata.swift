@@ -23,6 +23,7 @@ import XRayImaging
 /// | `xrayscreen.score_mean`, `xrayscreen.score_std` | probability | raw image scores of normal scans (calibration) |
 /// | `xrayscreen.image_score` | `peak` or `top_k_mean:K` | how the map becomes one image score |
 /// | `xrayscreen.smoothing_sigma` | pixels | Gaussian smoothing of the map before scoring |
+/// | `xrayscreen.flip_views` | `none` or e.g. `horizontal,vertical` | test-time flips averaged per tile (``FlipViews``) |
 /// | `xrayscreen.input_name`, `xrayscreen.output_name` | text | graph input and output to use (default: `input`, the only output) |
 ///
 /// With `log_attenuation` the value is `−ln(max(I, I0/65536) / I0)`; with `linear` it is
@@ -49,6 +50,7 @@ public struct ModelMetadata: Sendable, Equatable {
         public static let scoreStd = "xrayscreen.score_std"
         public static let imageScore = "xrayscreen.image_score"
         public static let smoothingSigma = "xrayscreen.smoothing_sigma"
+        public static let flipViews = "xrayscreen.flip_views"
         public static let inputName = "xrayscreen.input_name"
         public static let outputName = "xrayscreen.output_name"
         /// Prefix shared by all detector keys.
@@ -131,6 +133,7 @@ public struct ModelMetadata: Sendable, Equatable {
     public var scoreStd: Double?
     public var imageScore: ImageScoreMethod?
     public var smoothingSigma: Double?
+    public var flipViews: FlipViews?
     public var inputName: String?
     public var outputName: String?
     /// Every property that is not one of the keys above (training recipe, data, metrics, …).
@@ -222,6 +225,10 @@ public struct ModelMetadata: Sendable, Equatable {
             imageScore = m
         }
         smoothingSigma = try double(Key.smoothingSigma)
+        if let v = value(Key.flipViews) {
+            guard let f = FlipViews(v) else { throw bad(Key.flipViews, "none, or a comma list of horizontal, vertical, both") }
+            flipViews = f
+        }
         inputName = value(Key.inputName)
         outputName = value(Key.outputName)
         if let s = smoothingSigma, s < 0 { throw bad(Key.smoothingSigma, "a number ≥ 0") }
@@ -229,7 +236,7 @@ public struct ModelMetadata: Sendable, Equatable {
         let known: Set<String> = [Key.formatVersion, Key.modelName, Key.version, Key.inputChannels, Key.normalisation,
                                   Key.i0, Key.i0Percentile, Key.scale, Key.offset, Key.tileSize, Key.tileOverlap,
                                   Key.output, Key.threshold, Key.scoreMean, Key.scoreStd, Key.imageScore, Key.smoothingSigma,
-                                  Key.inputName, Key.outputName]
+                                  Key.flipViews, Key.inputName, Key.outputName]
         provenance = properties.filter { !known.contains($0.key) }
         hasDetectorKeys = properties.keys.contains { known.contains($0) }
     }
@@ -264,6 +271,7 @@ public struct ModelMetadata: Sendable, Equatable {
         if let v = scoreStd { p[Key.scoreStd] = "\(v)" }
         if let v = imageScore { p[Key.imageScore] = v.description }
         if let v = smoothingSigma { p[Key.smoothingSigma] = "\(v)" }
+        if let v = flipViews { p[Key.flipViews] = v.description }
         if let v = inputName { p[Key.inputName] = v }
         if let v = outputName { p[Key.outputName] = v }
         return p

@@ -4,6 +4,7 @@ import XRayImaging
 /// Runs a network over a scan of any size: bands of tile rows are normalised, their tiles run in
 /// parallel (each worker owns one runner), and the outputs are blended into the full-resolution
 /// map with ``TileGrid`` weights. Only one band of input and the tiles in flight are held at once.
+/// With test-time ``FlipViews`` each tile also runs mirrored, and its plane is the mean of the views.
 struct TiledInference {
     let tile: Int
     let overlap: Int
@@ -14,13 +15,15 @@ struct TiledInference {
     let memoryBudgetBytes: Int
     let maximumTilesInFlight: Int?
     let scratchBytesPerRunner: Int
+    let flips: FlipViews
 
     struct Timings { var preprocess = 0.0, inference = 0.0, stitch = 0.0 }
 
     /// How many tiles one chunk holds for an image of this width, under the memory budget.
     func tilesPerChunk(grid gx: TileGrid, rows gy: TileGrid, width: Int) -> Int {
         let tileBytes = tile * tile * 4
-        let fixed = threads * (channels * tileBytes + scratchBytesPerRunner)
+        let viewBytes = flips.isEmpty ? 0 : (channels + 1) * tileBytes  // mirrored input and output
+        let fixed = threads * (channels * tileBytes + viewBytes + scratchBytesPerRunner)
         let stride = max(1, tile - overlap)
         let bandRowBytes = channels * width * 4
         // Tile rows per chunk: the band grows by `stride` rows per extra tile row.
@@ -69,6 +72,11 @@ struct TiledInference {
         defer { inputs.deallocate() }
         let outputs = UnsafeMutablePointer<Float>.allocate(capacity: perChunk * tilePlane)
         defer { outputs.deallocate() }
+        // Per worker, for the flipped views: the mirrored input and that view's output.
+        let viewScratch = flips.isEmpty ? 0 : (C + 1) * tilePlane
+        let views = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * viewScratch))
+        defer { views.deallocate() }
+        let mirrors = flips.mirrors
         var band: [Float] = []
         var bandRows: Range<Int> = 0..<0
 
@@ -77,6 +85,7 @@ struct TiledInference {
                 let runnerPtr = UncheckedSendable(runnerBuffer.baseAddress!)
                 let mapPtr = UncheckedSendable(mapBuffer.baseAddress!)
                 let inPtr = UncheckedSendable(inputs), outPtr = UncheckedSendable(outputs)
+                let viewPtr = UncheckedSendable(views)
                 var first = 0
                 while first < total {
                     let last = min(total, first + perChunk)   // tiles first..<last
@@ -122,23 +131,41 @@ struct TiledInference {
                                     }
                                 }
                             }
-                            do {
-                                try runnerPtr.value[w].run(tile: UnsafePointer(input), into: out)
-                            } catch {
-                                errors.record(DetectionError.networkFailed("tile at x=\(ox), y=\(oy): \(error)"))
-                                return
-                            }
-                            var finite = true
-                            if output == .logits {
-                                for i in 0..<tilePlane {
-                                    let v = out[i]
-                                    finite = finite && v.isFinite
-                                    out[i] = 1 / (1 + expf(-v))
+                            /// Runs one view into `plane` as probabilities; false when the network failed.
+                            func runView(_ tile: UnsafePointer<Float>, into plane: UnsafeMutablePointer<Float>) -> Bool {
+                                do {
+                                    try runnerPtr.value[w].run(tile: tile, into: plane)
+                                } catch {
+                                    errors.record(DetectionError.networkFailed("tile at x=\(ox), y=\(oy): \(error)"))
+                                    return false
                                 }
-                            } else {
-                                for i in 0..<tilePlane { finite = finite && out[i].isFinite }
+                                var finite = true
+                                if output == .logits {
+                                    for i in 0..<tilePlane {
+                                        let v = plane[i]
+                                        finite = finite && v.isFinite
+                                        plane[i] = 1 / (1 + expf(-v))
+                                    }
+                                } else {
+                                    for i in 0..<tilePlane { finite = finite && plane[i].isFinite }
+                                }
+                                if !finite { errors.record(DetectionError.nonFiniteOutput(tileX: ox, tileY: oy)) }
+                                return finite
                             }
-                            if !finite { errors.record(DetectionError.nonFiniteOutput(tileX: ox, tileY: oy)) }
+                            guard runView(UnsafePointer(input), into: out) else { return }
+                            guard !mirrors.isEmpty else { return }
+                            let mirrored = viewPtr.value + w * viewScratch
+                            let viewOut = mirrored + C * tilePlane
+                            for m in mirrors {
+                                for c in 0..<C {
+                                    FlipViews.mirror(input + c * tilePlane, into: mirrored + c * tilePlane, side: T,
+                                                     x: m.x, y: m.y)
+                                }
+                                guard runView(UnsafePointer(mirrored), into: viewOut) else { return }
+                                FlipViews.addMirrored(viewOut, to: out, side: T, x: m.x, y: m.y)
+                            }
+                            let mean = 1 / Float(mirrors.count + 1)
+                            for i in 0..<tilePlane { out[i] *= mean }
                         }
                     }
                     timings.inference += milliseconds(since: t0)

@@ -20,6 +20,11 @@ struct ModelOptions: ParsableArguments {
         valueName: "profile.json"))
     var profile: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Test-time flips averaged per tile: none, or a comma list of horizontal, vertical, both; each costs one more network run per tile (default: the model's metadata, else none).",
+        valueName: "views"))
+    var flips: String?
+
     /// The model file to load: `--model`, `$XRAYSCREEN_MODEL`, or the shipped model.
     func modelURL() throws -> URL {
         try ModelLocator.resolve(explicit: model)
@@ -38,6 +43,12 @@ struct ModelOptions: ParsableArguments {
         let profile = try loadProfile()
         var configuration = DetectorConfiguration()
         configuration.threads = max(1, threads)
+        if let flips {
+            guard let views = FlipViews(flips) else {
+                throw CLIError.input("--flips must be none, or a comma list of horizontal, vertical, both (got \(flips))")
+            }
+            configuration.flipViews = views
+        }
         configure(&configuration)
         do {
             return try Detector(model: url, configuration: configuration, profile: profile)

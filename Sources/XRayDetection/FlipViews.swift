@@ -1,0 +1,97 @@
+/// Test-time flips: besides each tile as it is, the network also sees these mirrored copies of
+/// it, and the tile's anomaly plane is the mean of the un-mirrored outputs (probabilities).
+///
+/// A network trained with flipped tiles should give the same answer for a mirrored tile; where it
+/// does not, the disagreement is noise, and averaging the views removes much of it — above all
+/// the isolated confident pixels on normal clutter that decide a false alarm. Each view costs one
+/// more network run per tile. Metadata text: `none`, or a comma list of `horizontal`,
+/// `vertical` and `both` (mirrored both ways, i.e. turned 180°).
+public struct FlipViews: OptionSet, Sendable, Hashable, Codable, CustomStringConvertible {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue & 7 }
+
+    /// Mirrored left–right.
+    public static let horizontal = FlipViews(rawValue: 1)
+    /// Mirrored top–bottom.
+    public static let vertical = FlipViews(rawValue: 2)
+    /// Mirrored both ways (a half turn).
+    public static let both = FlipViews(rawValue: 4)
+    /// Only the tile as it is.
+    public static let none: FlipViews = []
+
+    /// Network runs per tile: the tile itself plus one per flip.
+    public var runsPerTile: Int { 1 + rawValue.nonzeroBitCount }
+
+    /// The flips in a fixed order, each as (mirror x, mirror y).
+    var mirrors: [(x: Bool, y: Bool)] {
+        [(FlipViews.horizontal, true, false), (.vertical, false, true), (.both, true, true)]
+            .filter { contains($0.0) }.map { ($0.1, $0.2) }
+    }
+
+    public var description: String {
+        if isEmpty { return "none" }
+        return [(FlipViews.horizontal, "horizontal"), (.vertical, "vertical"), (.both, "both")]
+            .filter { contains($0.0) }.map(\.1).joined(separator: ",")
+    }
+
+    /// Parses `none` or a comma list of `horizontal`, `vertical`, `both` (also `h`, `v`, `hv`).
+    public init?(_ text: String) {
+        var views: FlipViews = []
+        for part in text.lowercased().split(separator: ",") {
+            switch part.trimmingCharacters(in: .whitespaces) {
+            case "none": break
+            case "horizontal", "h": views.insert(.horizontal)
+            case "vertical", "v": views.insert(.vertical)
+            case "both", "hv": views.insert(.both)
+            default: return nil
+            }
+        }
+        guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
+        self = views
+    }
+
+    /// Coded as its text (`"none"`, `"horizontal,vertical"`).
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let views = FlipViews(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "expected none or horizontal,vertical,both, found \(text)"))
+        }
+        self = views
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(description)
+    }
+
+    /// Copies a `side × side` plane into `dst`, mirrored as this single flip says.
+    @inline(__always)
+    static func mirror(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, side: Int,
+                       x: Bool, y: Bool) {
+        for j in 0..<side {
+            let s = src + (y ? side - 1 - j : j) * side
+            let d = dst + j * side
+            if x {
+                for i in 0..<side { d[i] = s[side - 1 - i] }
+            } else {
+                d.update(from: s, count: side)
+            }
+        }
+    }
+
+    /// Adds a `side × side` plane to `dst`, mirrored back as this single flip says.
+    @inline(__always)
+    static func addMirrored(_ src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, side: Int,
+                            x: Bool, y: Bool) {
+        for j in 0..<side {
+            let s = src + (y ? side - 1 - j : j) * side
+            let d = dst + j * side
+            if x {
+                for i in 0..<side { d[i] += s[side - 1 - i] }
+            } else {
+                for i in 0..<side { d[i] += s[i] }
+            }
+        }
+    }
+}
