@@ -23,8 +23,11 @@ struct PointwiseDepthwiseOperator: Operator {
     /// Largest input map (pixels) run channels-last as a whole; larger ones run in bands. Whole
     /// images, MobileNetV2, one thread (AMD EPYC): none 4.8 ms, up to 196 pixels 4.3, up to 784 4.3
     /// (its 28 → 14 stride-2 block 0.117 → 0.090 ms), up to 3136 4.6, all 4.8 (on larger maps the
-    /// images fell out of the cache between the three stages: hence the bands).
-    static let maxPixels = 784
+    /// images fell out of the cache between the three stages: hence the bands). With bands for
+    /// the rest (Intel Xeon, one thread): limit 784 (28 × 28 whole) 7.89 ms, 196 7.82 (the 28 × 28
+    /// blocks 0.38 → 0.25 and 0.29 → 0.25 ms), 49 7.72, 0 7.68 (14 × 14 and 7 × 7 within noise;
+    /// on two threads bands on 7 rows would split 3 + 4 and compute the overlap twice).
+    static let maxPixels = 196
 
     let node: GraphNode
     let expand: ConvOperator, depthwise: ConvOperator, project: ConvOperator
