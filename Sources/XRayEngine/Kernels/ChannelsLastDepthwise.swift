@@ -62,24 +62,38 @@ enum ChannelsLastDepthwise {
             let w3 = loadVector(weights + 3 * cp + c0), w4 = loadVector(weights + 4 * cp + c0)
             let w5 = loadVector(weights + 5 * cp + c0), w6 = loadVector(weights + 6 * cp + c0)
             let w7 = loadVector(weights + 7 * cp + c0), w8 = loadVector(weights + 8 * cp + c0)
-            let o0 = tap(0, 0), o1 = tap(0, 1), o2 = tap(0, 2), o3 = tap(1, 0), o4 = tap(1, 1)
-            let o5 = tap(1, 2), o6 = tap(2, 0), o7 = tap(2, 1), o8 = tap(2, 2)
+            let tapStep = d.dilationWidth * cp, rowTap = d.dilationHeight * g.paddedWidth * cp
             for oy in 0..<g.outputHeight {
-                var window = input + oy * rowStep
-                var out = output + oy * g.outputWidth * cp + c0
-                for _ in 0..<g.outputWidth {
-                    var acc = fusedMultiplyAdd(w0, loadVector(window + o0), b)
-                    acc = fusedMultiplyAdd(w1, loadVector(window + o1), acc)
-                    acc = fusedMultiplyAdd(w2, loadVector(window + o2), acc)
-                    acc = fusedMultiplyAdd(w3, loadVector(window + o3), acc)
-                    acc = fusedMultiplyAdd(w4, loadVector(window + o4), acc)
-                    acc = fusedMultiplyAdd(w5, loadVector(window + o5), acc)
-                    acc = fusedMultiplyAdd(w6, loadVector(window + o6), acc)
-                    acc = fusedMultiplyAdd(w7, loadVector(window + o7), acc)
-                    acc = fusedMultiplyAdd(w8, loadVector(window + o8), acc)
-                    storeVector(activation(acc), out)
-                    window += columnStep
-                    out += cp
+                // Three window rows, each read at a pixel's offset plus 0, 1 and 2 tap steps.
+                let r0 = input + oy * rowStep + c0, r1 = r0 + rowTap, r2 = r1 + rowTap
+                @inline(__always) func pixel(_ p: Int) -> SIMD16<Float> {
+                    var acc = fusedMultiplyAdd(w0, loadVector(r0 + p), b)
+                    acc = fusedMultiplyAdd(w1, loadVector(r0 + (p &+ tapStep)), acc)
+                    acc = fusedMultiplyAdd(w2, loadVector(r0 + (p &+ 2 &* tapStep)), acc)
+                    acc = fusedMultiplyAdd(w3, loadVector(r1 + p), acc)
+                    acc = fusedMultiplyAdd(w4, loadVector(r1 + (p &+ tapStep)), acc)
+                    acc = fusedMultiplyAdd(w5, loadVector(r1 + (p &+ 2 &* tapStep)), acc)
+                    acc = fusedMultiplyAdd(w6, loadVector(r2 + p), acc)
+                    acc = fusedMultiplyAdd(w7, loadVector(r2 + (p &+ tapStep)), acc)
+                    return fusedMultiplyAdd(w8, loadVector(r2 + (p &+ 2 &* tapStep)), acc)
+                }
+                let out = output + oy * g.outputWidth * cp + c0
+                var x = 0
+                // Four pixels at a time: four independent chains of nine multiply-adds (one chain
+                // waited on the multiply-add latency).
+                while x &+ 4 <= g.outputWidth {
+                    let p = x &* columnStep
+                    let a0 = pixel(p), a1 = pixel(p &+ columnStep)
+                    let a2 = pixel(p &+ 2 &* columnStep), a3 = pixel(p &+ 3 &* columnStep)
+                    storeVector(activation(a0), out + x &* cp)
+                    storeVector(activation(a1), out + (x &+ 1) &* cp)
+                    storeVector(activation(a2), out + (x &+ 2) &* cp)
+                    storeVector(activation(a3), out + (x &+ 3) &* cp)
+                    x &+= 4
+                }
+                while x < g.outputWidth {
+                    storeVector(activation(pixel(x &* columnStep)), out + x &* cp)
+                    x &+= 1
                 }
             }
         } else {
