@@ -106,9 +106,9 @@ final class GoldenTests: XCTestCase {
         }
     }
 
-    /// MobileNet's pointwise → depthwise → pointwise chains become one block (the goldens
-    /// `pw_dw_pw_block_*` check its output on small maps, `pw_dw_pw_bands_*` and
-    /// `pw_dw_pw_block_large` on maps run in bands of rows).
+    /// MobileNet's pointwise → depthwise → pointwise chains become one block, run in bands of
+    /// rows (the goldens `pw_dw_pw_block_*` check it on images of one band, `pw_dw_pw_bands_*`
+    /// on wide ones of several).
     func testPointwiseDepthwiseBlocksAreFused() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
@@ -119,8 +119,8 @@ final class GoldenTests: XCTestCase {
         }
     }
 
-    /// The pointwise-depthwise goldens with 2 and 3 threads: the banded block splits its output
-    /// rows into one range per worker, the small-map block its stages.
+    /// The pointwise-depthwise goldens with 2 and 3 threads: the block splits its output rows
+    /// into one range per worker, each computing the input rows it shares with the next again.
     func testPointwiseDepthwiseBlocksWithThreads() throws {
         let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
         let cases = try JSONDecoder().decode(Manifest.self, from: data).cases.filter { $0.name.hasPrefix("pw_dw_pw_") }

@@ -4,12 +4,12 @@ import Glibc
 import Darwin
 #endif
 
-/// A pointwise → depthwise → pointwise block (`PointwiseDepthwiseOperator`) on a large map, run
-/// channels-last in bands of output rows.
+/// A pointwise → depthwise → pointwise block (`PointwiseDepthwiseOperator`), run channels-last
+/// in bands of output rows.
 ///
 /// Run as three whole-image convolutions, the expanded image (96 channels of 112 × 112: 4.8 MB)
-/// is written by the first GEMM and read back by the depthwise kernel from beyond L2. Per band
-/// it stays in L2: the first GEMM expands the input rows the band needs into a zero-bordered
+/// is written by the first GEMM and read back by the depthwise kernel from beyond L2, and each
+/// stage is a parallel hand-off of its own. Per band it stays in L2: the first GEMM expands the input rows the band needs into a zero-bordered
 /// channels-last buffer (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise
 /// convolution runs on that buffer (`ChannelsLastDepthwise`), and the second GEMM reads its
 /// output rows in place and writes the band's rows of the NCHW output. Input rows that two

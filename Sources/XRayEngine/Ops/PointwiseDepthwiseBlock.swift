@@ -1,33 +1,23 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A MobileNet-style block, `Conv 1×1 → depthwise Conv → Conv 1×1` (each with its fused
 /// activation), run channels-last inside and NCHW at its edges (built by
 /// `GraphPasses.fusePointwiseDepthwise`).
 ///
 /// On small maps the NCHW kernels spend their time on layout, not arithmetic: the depthwise
 /// kernel copies each channel into stride planes (960 channels of 7 × 7: 41 µs for 0.4 M
-/// multiply-adds) and the pointwise GEMMs transpose their tiles. Inside the block the first
-/// GEMM stores its output rows channels-last straight into a zero-bordered image
-/// (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise convolution runs one
-/// 16-channel vector per pixel (`ChannelsLastDepthwise`), and the second GEMM packs its input
-/// from those pixel rows and writes NCHW. The expanded image never leaves the cache.
-/// Larger maps run the same kernels in bands of output rows (`PointwiseDepthwiseBands`), so that
-/// the expanded image, megabytes there, stays in L2 a band at a time. Blocks that are not plain
-/// (strided or padded pointwise convolutions) run the three convolutions as they are.
+/// multiply-adds) and the pointwise GEMMs transpose their tiles; on large maps the expanded
+/// image (megabytes) goes through L3 between the stages. Here the block runs in bands of output
+/// rows (`PointwiseDepthwiseBands`): the first GEMM stores the rows a band needs channels-last
+/// into a zero-bordered buffer (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise
+/// convolution runs one 16-channel vector per pixel (`ChannelsLastDepthwise`), and the second
+/// GEMM reads those pixel rows in place and writes NCHW; one parallel hand-off per block.
+/// Measured on MobileNetV2 (Intel Xeon) against whole-image channels-last on maps up to 784,
+/// 196 and 49 pixels: bands everywhere were as fast on one thread (sum of steps 7.20 → 7.13 ms
+/// against the limit 49) and faster on two (the 7 × 7 blocks 0.25–0.35 → 0.20–0.28 ms; the 14 × 14
+/// ones, against the limit 196, 0.16–0.29 → 0.11–0.24): the hand-offs of the three stages cost more
+/// than computing a band's overlapping rows twice. Blocks that are not plain (strided or padded
+/// pointwise convolutions) run the three convolutions as they are.
 struct PointwiseDepthwiseOperator: Operator {
     static let opType = "XRayPointwiseDepthwise"
-    /// Largest input map (pixels) run channels-last as a whole; larger ones run in bands. Whole
-    /// images, MobileNetV2, one thread (AMD EPYC): none 4.8 ms, up to 196 pixels 4.3, up to 784 4.3
-    /// (its 28 → 14 stride-2 block 0.117 → 0.090 ms), up to 3136 4.6, all 4.8 (on larger maps the
-    /// images fell out of the cache between the three stages: hence the bands). With bands for
-    /// the rest (Intel Xeon, one thread): limit 784 (28 × 28 whole) 7.89 ms, 196 7.82 (the 28 × 28
-    /// blocks 0.38 → 0.25 and 0.29 → 0.25 ms), 49 7.72, 0 7.68 (14 × 14 and 7 × 7 within noise;
-    /// on two threads bands on 7 rows would split 3 + 4 and compute the overlap twice).
-    static let maxPixels = 196
 
     let node: GraphNode
     let expand: ConvOperator, depthwise: ConvOperator, project: ConvOperator
@@ -115,19 +105,8 @@ struct PointwiseDepthwiseOperator: Operator {
         return expand.macs([x], [e]) + depthwise.macs([e], [d]) + project.macs([d], [y])
     }
 
-    /// The channels-last plan for an input, or nil when the three convolutions run as they are.
-    private struct Plan {
-        let height: Int, width: Int
-        let padded: Convolution2DDescriptor
-        let paddedHeight: Int, paddedWidth: Int
-        let outputHeight: Int, outputWidth: Int
-        let channelPitch: Int
-        var expandedCount: Int { paddedHeight * paddedWidth * channelPitch }
-        /// Whole panels of 8 pixels: the second GEMM reads their rows in place.
-        var depthwiseCount: Int { (outputHeight * outputWidth + 7) / 8 * 8 * channelPitch }
-    }
-
-    private func plan(_ x: ValueInfo) -> Plan? {
+    /// The banded plan for an input, or nil when the three convolutions run as they are.
+    private func plan(_ x: ValueInfo, threads: Int) -> PointwiseDepthwiseBands? {
         guard x.shape.count == 4 else { return nil }
         let (h, w) = (x.shape[2], x.shape[3])
         let e = expand.descriptor(height: h, width: w, inputChannels: x.shape[1])
@@ -138,84 +117,22 @@ struct PointwiseDepthwiseOperator: Operator {
         let p = project.descriptor(height: oh, width: ow, inputChannels: expand.outputChannels)
         guard oh > 0, ow > 0, p.strideHeight == 1, p.strideWidth == 1, p.padTop == 0, p.padLeft == 0,
               p.padBottom == 0, p.padRight == 0 else { return nil }
-        return Plan(height: h, width: w, padded: d, paddedHeight: h + d.padTop + d.padBottom,
-                    paddedWidth: w + d.padLeft + d.padRight, outputHeight: oh, outputWidth: ow,
-                    channelPitch: packed.channelPitch)
+        return PointwiseDepthwiseBands(cin: x.shape[1], channels: expand.outputChannels, cout: project.outputChannels,
+                                       height: h, width: w, depthwise: d, channelPitch: packed.channelPitch,
+                                       threads: threads)
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0], let (e, d, _) = try? chain(x) else { return 0 }
-        let unfused = e.count + d.count + max(expand.scratchCount([x], threads: threads),
-                                              depthwise.scratchCount([e], threads: threads),
-                                              project.scratchCount([d], threads: threads))
-        guard let p = plan(x) else { return unfused }
-        let channels = expand.outputChannels
-        if p.height * p.width > Self.maxPixels { return bands(x, p, threads: threads).scratchCount }
-        let gemm = max(TransposedPointwise.Geometry(cin: x.shape[1], cout: channels, pixels: p.height * p.width)
-                        .scratchCount(threads: threads),
-                       TransposedPointwise.Geometry(cin: channels, cout: project.outputChannels,
-                                                    pixels: p.outputHeight * p.outputWidth).scratchCount(threads: threads))
-        return max(unfused, p.expandedCount + p.depthwiseCount + gemm)
+        if let bands = plan(x, threads: threads) { return bands.scratchCount }
+        return e.count + d.count + max(expand.scratchCount([x], threads: threads),
+                                       depthwise.scratchCount([e], threads: threads),
+                                       project.scratchCount([d], threads: threads))
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let x = try requireInput(ctx.inputs, 0)
-        guard let p = plan(x) else { return try unfusedStep(ctx, x) }
-        if p.height * p.width > Self.maxPixels { return bandedStep(ctx, x, p) }
-        let (n, cin) = (x.shape[0], x.shape[1])
-        let channels = expand.outputChannels, cout = project.outputChannels
-        let cp = p.channelPitch, pw = p.paddedWidth, d = p.padded
-        let expanded = ctx.scratch, depthwiseOut = expanded + p.expandedCount
-        let gemmScratch = depthwiseOut + p.depthwiseCount
-        let input = ctx.input(0), output = ctx.outputPointers[0], threads = ctx.threads
-        let packed = self.packed
-        let expandActivation = expand.cache.activation, depthwiseActivation = depthwise.cache.activation
-        let projectActivation = project.cache.activation
-        let expandedMap = ChannelsLastMap(width: p.width, rowPitch: pw * cp, pixelPitch: cp,
-                                          origin: (d.padTop * pw + d.padLeft) * cp)
-        let depthwiseMap = ChannelsLastMap(width: p.outputWidth, rowPitch: p.outputWidth * cp, pixelPitch: cp, origin: 0)
-        let geometry = ChannelsLastDepthwise.Geometry(descriptor: d, paddedWidth: pw, outputHeight: p.outputHeight,
-                                                      outputWidth: p.outputWidth, channelPitch: cp)
-        return {
-            // The zero border the depthwise taps read (the GEMM writes only the interior).
-            func zero(_ start: UnsafeMutablePointer<Float>, _ count: Int) {
-                if count > 0 { memset(start, 0, count * MemoryLayout<Float>.stride) }
-            }
-            zero(expanded, d.padTop * pw * cp)
-            for y in d.padTop..<d.padTop + p.height {
-                let row = expanded + y * pw * cp
-                zero(row, d.padLeft * cp)
-                zero(row + (d.padLeft + p.width) * cp, d.padRight * cp)
-            }
-            zero(expanded + (d.padTop + p.height) * pw * cp, d.padBottom * pw * cp)
-            for image in 0..<n {
-                TransposedPointwise.run(cin: cin, cout: channels, packedWeights: packed.expandWeights,
-                                        bias: packed.expandBias, activation: expandActivation,
-                                        input: input + image * cin * p.height * p.width, batch: 1,
-                                        pixels: p.height * p.width, output: expanded, outputMap: expandedMap,
-                                        scratch: gemmScratch, threads: threads)
-                ChannelsLastDepthwise.run(geometry, weights: packed.depthwiseWeights, bias: packed.depthwiseBias,
-                                          activation: depthwiseActivation, input: expanded, output: depthwiseOut,
-                                          threads: threads)
-                TransposedPointwise.run(cin: channels, cout: cout, packedWeights: packed.projectWeights,
-                                        bias: packed.projectBias, activation: projectActivation,
-                                        input: depthwiseOut, inputMap: depthwiseMap, batch: 1,
-                                        pixels: p.outputHeight * p.outputWidth,
-                                        output: output + image * cout * p.outputHeight * p.outputWidth,
-                                        scratch: gemmScratch, threads: threads)
-            }
-        }
-    }
-
-    private func bands(_ x: ValueInfo, _ p: Plan, threads: Int) -> PointwiseDepthwiseBands {
-        PointwiseDepthwiseBands(cin: x.shape[1], channels: expand.outputChannels, cout: project.outputChannels,
-                                height: p.height, width: p.width, depthwise: p.padded, channelPitch: p.channelPitch,
-                                threads: threads)
-    }
-
-    /// Larger maps: the block in bands of output rows (`PointwiseDepthwiseBands`).
-    private func bandedStep(_ ctx: StepContext, _ x: ValueInfo, _ p: Plan) -> Step {
-        let bands = self.bands(x, p, threads: ctx.threads)
+        guard let bands = plan(x, threads: ctx.threads) else { return try unfusedStep(ctx, x) }
         let packed = self.packed
         let weights = PointwiseDepthwiseBands.Weights(
             expand: packed.expandWeights, expandBias: packed.expandBias, expandActivation: expand.cache.activation,
