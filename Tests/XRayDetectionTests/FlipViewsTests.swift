@@ -1,6 +1,6 @@
 import XCTest
 import XRayImaging
-@testable import XRayDetection
+import XRayDetection
 
 /// A network that is not flip-equivariant: each output pixel is its input times its column / T.
 struct ColumnGainNetwork: AnomalyNetwork {
