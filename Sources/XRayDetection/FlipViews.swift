@@ -22,29 +22,30 @@ public struct FlipViews: OptionSet, Sendable, Hashable, Codable, CustomStringCon
     /// Network runs per tile: the tile itself plus one per flip.
     public var runsPerTile: Int { 1 + rawValue.nonzeroBitCount }
 
+    /// Each single flip: its name in text, its short name, and which axes it mirrors.
+    private static let singles: [(view: FlipViews, name: String, short: String, x: Bool, y: Bool)] = [
+        (.horizontal, "horizontal", "h", true, false), (.vertical, "vertical", "v", false, true),
+        (.both, "both", "hv", true, true),
+    ]
+
     /// The flips in a fixed order, each as (mirror x, mirror y).
     var mirrors: [(x: Bool, y: Bool)] {
-        [(FlipViews.horizontal, true, false), (.vertical, false, true), (.both, true, true)]
-            .filter { contains($0.0) }.map { ($0.1, $0.2) }
+        Self.singles.filter { contains($0.view) }.map { ($0.x, $0.y) }
     }
 
     public var description: String {
         if isEmpty { return "none" }
-        return [(FlipViews.horizontal, "horizontal"), (.vertical, "vertical"), (.both, "both")]
-            .filter { contains($0.0) }.map(\.1).joined(separator: ",")
+        return Self.singles.filter { contains($0.view) }.map(\.name).joined(separator: ",")
     }
 
     /// Parses `none` or a comma list of `horizontal`, `vertical`, `both` (also `h`, `v`, `hv`).
     public init?(_ text: String) {
         var views: FlipViews = []
         for part in text.lowercased().split(separator: ",") {
-            switch part.trimmingCharacters(in: .whitespaces) {
-            case "none": break
-            case "horizontal", "h": views.insert(.horizontal)
-            case "vertical", "v": views.insert(.vertical)
-            case "both", "hv": views.insert(.both)
-            default: return nil
-            }
+            let word = part.trimmingCharacters(in: .whitespaces)
+            if word == "none" { continue }
+            guard let single = Self.singles.first(where: { $0.name == word || $0.short == word }) else { return nil }
+            views.insert(single.view)
         }
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { return nil }
         self = views

@@ -76,7 +76,7 @@ struct TiledInference {
         let viewScratch = flips.isEmpty ? 0 : (C + 1) * tilePlane
         let views = UnsafeMutablePointer<Float>.allocate(capacity: max(1, workers * viewScratch))
         defer { views.deallocate() }
-        let mirrors = flips.mirrors
+        let mirrors = flips.mirrors, viewWeight = 1 / Float(flips.runsPerTile)
         var band: [Float] = []
         var bandRows: Range<Int> = 0..<0
 
@@ -164,8 +164,7 @@ struct TiledInference {
                                 guard runView(UnsafePointer(mirrored), into: viewOut) else { return }
                                 FlipViews.addMirrored(viewOut, to: out, side: T, x: m.x, y: m.y)
                             }
-                            let mean = 1 / Float(mirrors.count + 1)
-                            for i in 0..<tilePlane { out[i] *= mean }
+                            for i in 0..<tilePlane { out[i] *= viewWeight }
                         }
                     }
                     timings.inference += milliseconds(since: t0)
