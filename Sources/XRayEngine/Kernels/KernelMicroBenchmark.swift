@@ -227,6 +227,13 @@ public enum KernelMicroBenchmark {
         func pw(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
             Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 1, kernelWidth: 1)
         }
+        let resnetStem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 64, kernelHeight: 7, kernelWidth: 7,
+                                                 strideHeight: 2, strideWidth: 2, padTop: 3, padLeft: 3, padBottom: 3,
+                                                 padRight: 3)
+        func c3x3(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
+            Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 3, kernelWidth: 3,
+                                    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        }
         let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
                                               kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
@@ -240,6 +247,9 @@ public enum KernelMicroBenchmark {
             convCase("conv3x3 512->512 16x16 im2col-gemm", deep, h: 16, w: 16, algorithm: .im2colGemm),
             convCase("conv3x3 256->256 32x32 winograd2x2", mid, h: 32, w: 32, algorithm: .winograd2x2),
             convCase("conv3x3 256->256 32x32 winograd", mid, h: 32, w: 32, algorithm: .winograd),
+            convCase("conv3x3 16->16 1024x1024 winograd (U-Net)", c3x3(16, 16), h: 1024, w: 1024, algorithm: .winograd),
+            convCase("conv3x3 16->16 1024x1024 im2col-gemm", c3x3(16, 16), h: 1024, w: 1024, algorithm: .im2colGemm),
+            convCase("conv3x3 48->16 1024x1024 winograd (U-Net)", c3x3(48, 16), h: 1024, w: 1024, algorithm: .winograd),
             convCase("conv1x1 128->128 128x128", c1, h: 128, w: 128),
             convCase("conv1x1 960->320 7x7 transposed", pw(960, 320), h: 7, w: 7, algorithm: .gemm1x1Transposed),
             convCase("conv1x1 960->320 7x7 gemm", pw(960, 320), h: 7, w: 7, algorithm: .gemm1x1),
@@ -254,6 +264,7 @@ public enum KernelMicroBenchmark {
             convCase("depthwise3x3 s1 960ch 7x7", dwSmall, h: 7, w: 7),
             convCase("conv1x1 16->96 112x112 (small K)", expand, h: 112, w: 112),
             convCase("first layer 3x3 s2 3->32 224x224", stem, h: 224, w: 224),
+            convCase("first layer 7x7 s2 3->64 512x512 (ResNet)", resnetStem, h: 512, w: 512),
             bandsCase(),
         ]
     }
