@@ -38,6 +38,32 @@ struct StridedARows: GemmARows {
     @inline(__always) mutating func advance() { pointer += 1 }
 }
 
+/// Where the micro-kernel reads its `nr` columns of B: `vectors()` is the current k's row.
+protocol GemmBColumns {
+    func vectors() -> (SIMD16<Float>, SIMD16<Float>)
+    /// Moves to the next k.
+    mutating func advance()
+}
+
+/// A packed B panel: `kc × nr` floats, k-major (`GemmBPacker`).
+struct PackedBColumns: GemmBColumns {
+    var pointer: UnsafePointer<Float>
+    @inline(__always) func vectors() -> (SIMD16<Float>, SIMD16<Float>) { (loadVector(pointer), loadVector(pointer + 16)) }
+    @inline(__always) mutating func advance() { pointer += GemmTile.nr }
+}
+
+/// `nr` consecutive floats read in place at `origin + offsets[k]` (a convolution's taps over
+/// `StridePlanes`: an implicit im2col with no packing).
+struct TapBColumns: GemmBColumns {
+    let origin: UnsafePointer<Float>
+    var offsets: UnsafePointer<Int>
+    @inline(__always) func vectors() -> (SIMD16<Float>, SIMD16<Float>) {
+        let p = origin + offsets[0]
+        return (loadVector(p), loadVector(p + 16))
+    }
+    @inline(__always) mutating func advance() { offsets += 1 }
+}
+
 /// `C[rows × cols] (+)= A_panel[kc × mr]ᵀ · B_panel[kc × nr]`.
 ///
 /// - a: `kc × mr` floats, k-major (one packed A panel slice).
@@ -58,6 +84,15 @@ func gemmMicroKernel(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
 func gemmMicroKernel<A: GemmARows>(kc: Int, rows a: A, b: UnsafePointer<Float>,
                                    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                                    accumulate: Bool, epilogue: GemmEpilogue?) {
+    gemmMicroKernel(kc: kc, rows: a, columns: PackedBColumns(pointer: b), c: c, ldc: ldc, rows: rows, cols: cols,
+                    accumulate: accumulate, epilogue: epilogue)
+}
+
+/// As above, with B read through `b` (all `nr` columns must be readable).
+@inline(__always)
+func gemmMicroKernel<A: GemmARows, B: GemmBColumns>(kc: Int, rows a: A, columns b: B,
+                                                    c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                                                    accumulate: Bool, epilogue: GemmEpilogue?) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
     var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -70,8 +105,7 @@ func gemmMicroKernel<A: GemmARows>(kc: Int, rows a: A, b: UnsafePointer<Float>,
     var bp = b
     var k = kc
     while k > 0 {
-        let b0 = loadVector(bp)
-        let b1 = loadVector(bp + 16)
+        let (b0, b1) = bp.vectors()
         let a0 = SIMD16<Float>(repeating: ap.element(0))
         c00 = fusedMultiplyAdd(a0, b0, c00); c01 = fusedMultiplyAdd(a0, b1, c01)
         let a1 = SIMD16<Float>(repeating: ap.element(1))
@@ -89,7 +123,7 @@ func gemmMicroKernel<A: GemmARows>(kc: Int, rows a: A, b: UnsafePointer<Float>,
         let a7 = SIMD16<Float>(repeating: ap.element(7))
         c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
         ap.advance()
-        bp += GemmTile.nr
+        bp.advance()
         k -= 1
     }
     if cols == GemmTile.nr {

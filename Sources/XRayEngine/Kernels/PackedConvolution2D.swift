@@ -225,8 +225,13 @@ public final class PackedConvolution2D: @unchecked Sendable {
     private func runGemm(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                          output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         if planesCount(height: height, width: width) > 0 {
-            runPlaneIm2col(input: input, batch: batch, height: height, width: width, output: output,
-                           scratch: scratch, threads: threads)
+            if Self.implicitApplies(StridePlanes(descriptor, height: height, width: width)) {
+                runImplicitGemm(input: input, batch: batch, height: height, width: width, output: output,
+                                scratch: scratch, threads: threads)
+            } else {
+                runPlaneIm2col(input: input, batch: batch, height: height, width: width, output: output,
+                               scratch: scratch, threads: threads)
+            }
             return
         }
         let d = descriptor
@@ -269,6 +274,69 @@ public final class PackedConvolution2D: @unchecked Sendable {
             let n0 = (task % chunks) * chunk
             tile(image: imageGroup / groups, g: imageGroup % groups, n0: n0, n1: min(n, n0 + chunk),
                  src: input + imageGroup / groups * d.inputChannels * height * width, worker: worker)
+        }
+    }
+
+    /// The implicit GEMM needs one K block (no partial sums to keep) and rows of at least one
+    /// register tile (a row's last tile is shifted left to end at the row's end, so no tile
+    /// reads past the planes' flat outputs).
+    private static func implicitApplies(_ g: StridePlanes) -> Bool {
+        let d = g.descriptor
+        return d.groups == 1 && d.inputChannels * d.kernelHeight * d.kernelWidth <= Gemm.kcMax
+            && g.outputWidth >= GemmTile.nr
+    }
+
+    /// im2col with no im2col matrix: per image, fill every channel's planes (threads over
+    /// channels), then every register tile of 32 output pixels reads its K rows straight from
+    /// the planes (`TapBColumns`, one offset per (c, ky, kx)) and stores into the NCHW output.
+    /// A tile's plane data (K rows of 32 floats, a few plane rows) stays in L1 while all the
+    /// output-channel panels pass over it. ResNet's 7×7 stem (K = 147) spent a fifth of its time
+    /// packing, scattering and waiting for the packed block from L2 on the packed path.
+    private func runImplicitGemm(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                                 output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
+                                 threads: Int) {
+        let d = descriptor
+        let g = StridePlanes(d, height: height, width: width)
+        let cin = d.inputChannels, cout = d.outputChannels
+        let taps = d.kernelHeight * d.kernelWidth, k = cin * taps
+        let nr = GemmTile.nr, mr = GemmTile.mr
+        let oh = g.outputHeight, ow = g.outputWidth, pitch = g.pitch
+        let plane = oh * ow
+        let tilesPerRow = (ow + nr - 1) / nr
+        let panelCount = GemmPacking.panelCount(cout)
+        let planes = scratch
+        let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
+        let activation = self.activation
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { table in
+            let offsets = table.baseAddress!
+            for c in 0..<cin {
+                for ky in 0..<d.kernelHeight {
+                    for kx in 0..<d.kernelWidth {
+                        offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
+                    }
+                }
+            }
+            let offsetTable = UnsafePointer(offsets)
+            for image in 0..<batch {
+                let imageInput = input + image * cin * height * width
+                ParallelFor.run(count: cin, threads: threads) { c, _ in
+                    g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
+                }
+                let imageOutput = output + image * cout * plane
+                ParallelFor.run(count: oh, threads: threads) { oy, _ in
+                    for t in 0..<tilesPerRow {
+                        let ox = min(t * nr, ow - nr)
+                        let origin = UnsafePointer(planes) + oy * pitch + ox
+                        for p in 0..<panelCount {
+                            let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
+                            gemmMicroKernel(kc: k, rows: PackedARows(pointer: packed + p * k * mr),
+                                            columns: TapBColumns(origin: origin, offsets: offsetTable),
+                                            c: imageOutput + p * mr * plane + oy * ow + ox, ldc: plane,
+                                            rows: min(mr, cout - p * mr), cols: nr, accumulate: false, epilogue: e)
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -599,6 +599,17 @@ graph_case("pw_dw_pw_bands_dilated", [helper.make_node("Conv", ["x", "W1"], ["a"
                                       helper.make_node("Conv", ["a", "W2"], ["d"], group=32, dilations=[2, 2], pads=[2, 2, 2, 2]),
                                       helper.make_node("Conv", ["d", "W3"], ["y"])],
            [("x", [1, 16, 11, 260])], ["y"], inits=_inits)
+# Convolutions with one K block (C_in x kh x kw <= 320) on rows of at least 32 outputs run as an
+# implicit GEMM over StridePlanes: ResNet's 7 x 7 stride-2 stem shape with batch 2, 20 output
+# channels (a partial panel) and 35-wide rows (the last tile shifted to end at the row's end); a
+# 1 x 1 stride-2 shortcut; a 3 x 3 with two input channels and 9 outputs (one-row last panel).
+graph_case("conv_implicit_7x7_s2", [helper.make_node("Conv", ["x", "W", "B"], ["c"], strides=[2, 2], pads=[3, 3, 3, 3]),
+                                    helper.make_node("Relu", ["c"], ["y"])],
+           [("x", [2, 3, 70, 70])], ["y"], inits=[("W", rand(20, 3, 7, 7, scale=0.2)), ("B", rand(20))])
+graph_case("conv_implicit_1x1_s2", [helper.make_node("Conv", ["x", "W", "B"], ["y"], strides=[2, 2])],
+           [("x", [1, 40, 64, 80])], ["y"], inits=[("W", rand(12, 40, 1, 1, scale=0.2)), ("B", rand(12))])
+graph_case("conv_implicit_3x3", [helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])],
+           [("x", [1, 2, 40, 45])], ["y"], inits=[("W", rand(9, 2, 3, 3)), ("B", rand(9))])
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
