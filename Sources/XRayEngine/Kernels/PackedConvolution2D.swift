@@ -289,9 +289,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// im2col with no im2col matrix: per image, fill every channel's planes (threads over
     /// channels), then every register tile of 32 output pixels reads its K rows straight from
     /// the planes (`TapBColumns`, one offset per (c, ky, kx)) and stores into the NCHW output.
-    /// A tile's plane data (K rows of 32 floats, a few plane rows) stays in L1 while all the
-    /// output-channel panels pass over it. ResNet's 7×7 stem (K = 147) spent a fifth of its time
-    /// packing, scattering and waiting for the packed block from L2 on the packed path.
+    /// Per output row, each panel of output channels sweeps the row's tiles, so its stores run
+    /// along 8 output rows (tiles outermost: 5 % slower on the 7×7 stem, its stores spread over
+    /// all 64 channels). ResNet's 7×7 stem (K = 147) spent a fifth of its time packing,
+    /// scattering and waiting for the packed block from L2 on the packed path.
     private func runImplicitGemm(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
                                  output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>,
                                  threads: Int) {
@@ -324,10 +325,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 }
                 let imageOutput = output + image * cout * plane
                 ParallelFor.run(count: oh, threads: threads) { oy, _ in
-                    for t in 0..<tilesPerRow {
-                        let ox = min(t * nr, ow - nr)
-                        let origin = UnsafePointer(planes) + oy * pitch + ox
-                        for p in 0..<panelCount {
+                    for p in 0..<panelCount {
+                        for t in 0..<tilesPerRow {
+                            let ox = min(t * nr, ow - nr)
+                            let origin = UnsafePointer(planes) + oy * pitch + ox
                             let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
                             gemmMicroKernel(kc: k, rows: PackedARows(pointer: packed + p * k * mr),
                                             columns: TapBColumns(origin: origin, offsets: offsetTable),
