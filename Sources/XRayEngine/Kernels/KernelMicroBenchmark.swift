@@ -210,8 +210,11 @@ public enum KernelMicroBenchmark {
     }
 
     private static func cases() -> [Case] {
-        let c3 = Convolution2DDescriptor(inputChannels: 64, outputChannels: 64, kernelHeight: 3, kernelWidth: 3,
-                                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        func c3x3(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
+            Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 3, kernelWidth: 3,
+                                    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        }
+        let c3 = c3x3(64, 64), deep = c3x3(512, 512), mid = c3x3(256, 256)
         let c1 = Convolution2DDescriptor(inputChannels: 128, outputChannels: 128, kernelHeight: 1, kernelWidth: 1)
         let dw = Convolution2DDescriptor(inputChannels: 96, outputChannels: 96, groups: 96, kernelHeight: 3, kernelWidth: 3,
                                          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
@@ -220,20 +223,12 @@ public enum KernelMicroBenchmark {
         let stem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 32, kernelHeight: 3, kernelWidth: 3,
                                            strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let expand = Convolution2DDescriptor(inputChannels: 16, outputChannels: 96, kernelHeight: 1, kernelWidth: 1)
-        let deep = Convolution2DDescriptor(inputChannels: 512, outputChannels: 512, kernelHeight: 3, kernelWidth: 3,
-                                           padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-        let mid = Convolution2DDescriptor(inputChannels: 256, outputChannels: 256, kernelHeight: 3, kernelWidth: 3,
-                                          padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         func pw(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
             Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 1, kernelWidth: 1)
         }
         let resnetStem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 64, kernelHeight: 7, kernelWidth: 7,
                                                  strideHeight: 2, strideWidth: 2, padTop: 3, padLeft: 3, padBottom: 3,
                                                  padRight: 3)
-        func c3x3(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
-            Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 3, kernelWidth: 3,
-                                    padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-        }
         let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
                                               kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [

@@ -326,10 +326,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 let imageOutput = output + image * cout * plane
                 ParallelFor.run(count: oh, threads: threads) { oy, _ in
                     for p in 0..<panelCount {
+                        let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
                         for t in 0..<tilesPerRow {
                             let ox = min(t * nr, ow - nr)
                             let origin = UnsafePointer(planes) + oy * pitch + ox
-                            let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
                             gemmMicroKernel(kc: k, rows: PackedARows(pointer: packed + p * k * mr),
                                             columns: TapBColumns(origin: origin, offsets: offsetTable),
                                             c: imageOutput + p * mr * plane + oy * ow + ox, ldc: plane,

@@ -9,10 +9,11 @@ import Darwin
 ///
 /// Run as three whole-image convolutions, the expanded image (96 channels of 112 × 112: 4.8 MB)
 /// is written by the first GEMM and read back by the depthwise kernel from beyond L2, and each
-/// stage is a parallel hand-off of its own. Per band it stays in L2: the first GEMM expands the input rows the band needs into a zero-bordered
-/// channels-last buffer (`TransposedPointwise` with a `ChannelsLastMap`), the depthwise
-/// convolution runs on that buffer (`ChannelsLastDepthwise`), and the second GEMM reads its
-/// output rows in place and writes the band's rows of the NCHW output. Input rows that two
+/// stage is a parallel hand-off of its own. Per band it stays in L2: the first GEMM expands the
+/// input rows the band needs into a zero-bordered channels-last buffer (`TransposedPointwise`
+/// with a `ChannelsLastMap`), the depthwise convolution runs on that buffer
+/// (`ChannelsLastDepthwise`), and the second GEMM reads its output rows in place and writes the
+/// band's rows of the NCHW output. Input rows that two
 /// bands share (a 3 × 3 kernel's overlap) are moved up the buffer, not computed again. Each
 /// worker takes one contiguous range of output rows: one parallel hand-off per block.
 struct PointwiseDepthwiseBands {
