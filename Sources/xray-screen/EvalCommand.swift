@@ -18,8 +18,9 @@ struct EvalCommand: AsyncParsableCommand {
         (every object counts equally); pixel F1-max and its threshold; object recall at the \
         threshold that gives one false alarm per 10 normal scans (an object is found when the \
         map's peak inside its mask reaches that raw threshold), overall, per class and per \
-        difficulty; and the false-alarm rate on normal scans and the object recall at the \
-        calibrated threshold (--profile, else the model's own).
+        difficulty; image AUROC per difficulty (each anomalous scan under its most visible \
+        object's difficulty, against all normal scans); and the false-alarm rate on normal scans \
+        and the object recall at the calibrated threshold (--profile, else the model's own).
 
         Examples:
           xray-screen synth --count 200 --anomaly-rate 0.5 --seed 1000 --out val
@@ -213,6 +214,10 @@ struct EvalAccumulator {
 
     var imageScores: [Double] = []
     var imageLabels: [Bool] = []
+    /// Per scan: the difficulty of its most visible object (what decides whether the scan is
+    /// flagged at all); nil for normal scans.
+    var imageDifficulties: [String?] = []
+    static let difficultyOrder = ["obvious", "moderate", "subtle"]
     var normalFlagged = 0
     var objects: [ObjectRecord] = []
     var positives = ScoreHistogram(lower: 0, upper: 1, bins: 2000)
@@ -234,6 +239,8 @@ struct EvalAccumulator {
         let anomalous = !truth.objects.isEmpty
         imageScores.append(r.rawScore)
         imageLabels.append(anomalous)
+        let rank = { (d: String) in Self.difficultyOrder.firstIndex(of: d) ?? Self.difficultyOrder.count }
+        imageDifficulties.append(truth.objects.map(\.difficulty).min { (rank($0), $0) < (rank($1), $1) })
         if !anomalous, r.flagged { normalFlagged += 1 }
         for (i, v) in raw.enumerated() {
             if truth.labels[i] != 0 { positives.add(v) } else { negatives.add(v) }
@@ -265,6 +272,19 @@ struct EvalAccumulator {
                                  recallAtCalibratedThreshold: recall(list, calibrated))
             }
         }
+        // Image AUROC of the scans of one difficulty against all normal scans: subtle objects
+        // reported separately, since where most misses are subtle the overall figure hides how the
+        // model does on the rest.
+        var perDifficulty = groups(\.difficulty)
+        for i in perDifficulty.indices {
+            let name = perDifficulty[i].name
+            let subset = imageScores.indices.filter { !imageLabels[$0] || imageDifficulties[$0] == name }
+            let scans = subset.filter { imageLabels[$0] }.count
+            guard scans > 0 else { continue }
+            perDifficulty[i].scans = scans
+            perDifficulty[i].imageAUROC = ReceiverOperatingCharacteristic.area(scores: subset.map { imageScores[$0] },
+                                                                              labels: subset.map { imageLabels[$0] })
+        }
         let flaggedNormalsAtT = recallThreshold.map { t in normals.filter { $0 >= t }.count }
         return EvalReport(
             images: images, anomalousImages: imageLabels.filter { $0 }.count, normalImages: normals.count,
@@ -279,7 +299,7 @@ struct EvalAccumulator {
             calibratedThreshold: calibrated, calibrationSource: detector.calibrationSource,
             falseAlarmRateAtCalibratedThreshold: normals.isEmpty ? nil : Double(normalFlagged) / Double(normals.count),
             objectRecallAtCalibratedThreshold: recall(objects, calibrated),
-            perClass: groups(\.anomalyClass), perDifficulty: groups(\.difficulty),
+            perClass: groups(\.anomalyClass), perDifficulty: perDifficulty,
             model: .init(name: detector.metadata.modelName, version: detector.metadata.version,
                          sha256: detector.network.modelSHA256))
     }
@@ -319,6 +339,10 @@ struct EvalReport: Encodable {
         var objects: Int
         var recall: Double?
         var recallAtCalibratedThreshold: Double?
+        /// Per difficulty: the anomalous scans whose most visible object has it, and their image
+        /// AUROC against every normal scan.
+        var scans: Int? = nil
+        var imageAUROC: Double? = nil
     }
     var images: Int
     var anomalousImages: Int
@@ -364,11 +388,18 @@ struct EvalReport: Encodable {
         func table(_ title: String, _ groups: [Group]) {
             guard !groups.isEmpty else { return }
             lines.append("")
-            lines.append(title.padding(toLength: 22, withPad: " ", startingAt: 0) + "objects  recall@FA  recall@calibrated")
+            let imageColumns = groups.contains { $0.scans != nil }
+            lines.append(title.padding(toLength: 22, withPad: " ", startingAt: 0) + "objects  recall@FA  recall@calibrated"
+                         + (imageColumns ? "  scans  image AUROC" : ""))
             for g in groups {
-                lines.append("  " + g.name.padding(toLength: 20, withPad: " ", startingAt: 0)
-                             + String(format: "%7d", g.objects) + "  " + pct(g.recall).padding(toLength: 9, withPad: " ", startingAt: 0)
-                             + "  " + pct(g.recallAtCalibratedThreshold))
+                var line = "  " + g.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+                    + String(format: "%7d", g.objects) + "  " + pct(g.recall).padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + "  " + pct(g.recallAtCalibratedThreshold)
+                if imageColumns {
+                    line = line.padding(toLength: 60, withPad: " ", startingAt: 0)
+                        + (g.scans.map { String(format: "%5d", $0) } ?? "    -") + "  " + f(g.imageAUROC)
+                }
+                lines.append(line)
             }
         }
         table("per class", perClass)

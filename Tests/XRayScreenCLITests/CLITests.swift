@@ -290,13 +290,28 @@ final class XRayScreenCLITests: XCTestCase {
             XCTAssertNotNil(object[key] as? Double, "\(key) missing: \(r.stdout)")
         }
         XCTAssertFalse((object["perClass"] as? [Any] ?? []).isEmpty)
-        XCTAssertFalse((object["perDifficulty"] as? [Any] ?? []).isEmpty)
+        // Image AUROC per difficulty: each anomalous scan counts under its most visible object's
+        // difficulty, so the groups share out the anomalous scans; each is compared with all normals.
+        let difficulties = try XCTUnwrap(object["perDifficulty"] as? [[String: Any]])
+        XCTAssertFalse(difficulties.isEmpty)
+        XCTAssertEqual(difficulties.compactMap { $0["scans"] as? Int }.reduce(0, +), object["anomalousImages"] as? Int)
+        // The overall AUROC averages, over anomalous scans, the share of normal scans below each:
+        // the per-difficulty figures weighted by their scans.
+        var weighted = 0.0
+        for group in difficulties {
+            let auroc = try XCTUnwrap(group["imageAUROC"] as? Double, "\(group)")
+            XCTAssertTrue((0...1).contains(auroc))
+            weighted += auroc * Double(try XCTUnwrap(group["scans"] as? Int))
+        }
+        let anomalous = try XCTUnwrap(object["anomalousImages"] as? Int)
+        XCTAssertEqual(weighted / Double(anomalous), try XCTUnwrap(object["imageAUROC"] as? Double), accuracy: 1e-9)
         for name in ["roc-image.png", "roc-pixel.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("\(plots)/\(name)").path))
         }
         let text = try run(["eval", "good", "--model", Self.model, "--quiet"])
         XCTAssertTrue(text.stdout.contains("image AUROC"), text.stdout)
         XCTAssertTrue(text.stdout.contains("per difficulty"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("scans  image AUROC"), text.stdout)
     }
 
     func testInfoOnModelAndImages() throws {
