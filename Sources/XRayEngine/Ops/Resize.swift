@@ -157,7 +157,7 @@ struct ResizeOperator: Operator {
                     let p = task / bands, b = task % bands
                     let src = x + p * ih * iw, dst = y + p * oh * ow
                     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * ow) { cache in
-                        let rowA = cache.baseAddress!, rowB = rowA + ow
+                        var rowA = cache.baseAddress!, rowB = rowA + ow
                         var cached = (-1, -1)  // input rows held in rowA, rowB
                         func horizontal(_ iy: Int, into h: UnsafeMutablePointer<Float>) {
                             let r = src + iy * iw
@@ -182,7 +182,8 @@ struct ResizeOperator: Operator {
                         for oy in (b * rowsPerTask)..<min(oh, (b + 1) * rowsPerTask) {
                             let (y0, y1, wy) = ty[oy]
                             if cached.0 != y0 {
-                                if cached.1 == y0 { rowA.update(from: rowB, count: ow) } else { horizontal(y0, into: rowA) }
+                                // The next pair starts with the last one's second row: swap, do not copy.
+                                if cached.1 == y0 { swap(&rowA, &rowB); cached.1 = cached.0 } else { horizontal(y0, into: rowA) }
                                 cached.0 = y0
                             }
                             if cached.1 != y1 {
