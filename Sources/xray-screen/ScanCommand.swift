@@ -49,8 +49,9 @@ struct ScanCommand: AsyncParsableCommand {
     var overlays = false
 
     @Option(help: ArgumentHelp("""
-        Scans screened at once (default: half the cores, at least 1). Each scan's tiles use \
-        cores / jobs threads, so the total stays about the core count.
+        Scans screened at once (default: one per core). Each scan's tiles use cores / jobs \
+        threads, so the total stays about the core count; fewer jobs hold fewer huge scans in \
+        memory at once.
         """, valueName: "n"))
     var jobs: Int?
 
@@ -78,7 +79,11 @@ struct ScanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let jobCount = jobs ?? max(1, cores / 2)
+        // One scan per core by default: decoding, the map's smoothing and the regions run on one
+        // thread per scan, and single-threaded tiles need no hand-offs. On 2 cores, 2 jobs × 1
+        // thread against 1 × 2: 28 held-out bags 3.54–3.70 vs 2.93–3.13 scans/s, 20 containers
+        // (4096 × 1024) 0.75–0.76 vs 0.56–0.67, the same peak memory (229 MB).
+        let jobCount = jobs ?? max(1, cores)
         let threads = max(1, cores / jobCount)
         let shard = try self.shard.map { try Shard(parsing: $0) }
 
