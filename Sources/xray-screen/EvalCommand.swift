@@ -58,35 +58,78 @@ struct EvalCommand: AsyncParsableCommand {
         guard auproLimit > 0, auproLimit <= 1 else { throw ValidationError("--aupro-fpr must be in (0, 1]") }
     }
 
+    /// What screening one scan with ground truth gave.
+    enum ScanEvaluation: Sendable {
+        case withoutTruth
+        case failed(String)
+        case evaluated(Detector.Detection, Truth)
+    }
+
+    static func evaluate(_ input: ScanInput, detector: Detector) async -> ScanEvaluation {
+        do {
+            return try await offload { () throws -> ScanEvaluation in
+                guard let truth = try Truth.load(forScan: input.path) else { return .withoutTruth }
+                let (image, _) = try ScanLoader.load(input)
+                guard image.width == truth.width, image.height == truth.height else {
+                    throw CLIError.input("ground truth is \(truth.width)×\(truth.height), the scan \(image.width)×\(image.height)")
+                }
+                return .evaluated(try detector.detectWithMap(image, file: input.path), truth)
+            }
+        } catch {
+            return .failed(describe(error))
+        }
+    }
+
     func run() async throws {
         let inputs = try ScanInputs.discoverSome(paths, recursive: recursive)
-        let detector = try modelOptions.makeDetector(threads: ProcessInfo.processInfo.activeProcessorCount)
+        // One scan per core, as `scan` does (loading the ground truth, decoding and the metrics
+        // run on one thread per scan); results are accumulated in input order, so the report does
+        // not depend on which scan finished first.
+        let jobs = ProcessInfo.processInfo.activeProcessorCount
+        let detector = try modelOptions.makeDetector(threads: 1)
         if !json { for w in detector.warnings { printError("warning: \(w)") } }
 
         var state = EvalAccumulator(auproLimit: auproLimit)
         let progress = ProgressReporter(total: inputs.count, quiet: quiet)
         var failures: [(String, String)] = []
         var withoutTruth = 0
-        for input in inputs {
-            do {
-                guard let truth = try Truth.load(forScan: input.path) else {
-                    withoutTruth += 1
-                    progress.finished(file: input.path, flagged: false, failed: false, detail: "skipped: no ground truth")
-                    continue
-                }
-                let (image, _) = try ScanLoader.load(input)
-                guard image.width == truth.width, image.height == truth.height else {
-                    throw CLIError.input("ground truth is \(truth.width)×\(truth.height), the scan \(image.width)×\(image.height)")
-                }
-                let detection = try detector.detectWithMap(image, file: input.path)
+        func record(_ input: ScanInput, _ evaluation: ScanEvaluation) {
+            switch evaluation {
+            case .withoutTruth:
+                withoutTruth += 1
+                progress.finished(file: input.path, flagged: false, failed: false, detail: "skipped: no ground truth")
+            case .failed(let message):
+                failures.append((input.path, message))
+                progress.finished(file: input.path, flagged: false, failed: true, detail: "FAILED: \(message)")
+            case .evaluated(let detection, let truth):
                 state.add(detection: detection, truth: truth)
                 let r = detection.result
                 progress.finished(file: input.path, flagged: r.flagged, failed: false,
                                   detail: String(format: "%@ raw %.4f, %d object(s)", truth.objects.isEmpty ? "normal" : "anomalous",
                                                  r.rawScore, truth.objects.count))
-            } catch {
-                failures.append((input.path, describe(error)))
-                progress.finished(file: input.path, flagged: false, failed: true, detail: "FAILED: \(describe(error))")
+            }
+        }
+        await withTaskGroup(of: (Int, ScanEvaluation).self) { group in
+            var next = 0, running = 0, flushed = 0
+            var finished: [Int: ScanEvaluation] = [:]   // done, waiting for an earlier scan
+            func fill() {
+                // At most `jobs` running and `jobs` held back: maps are not kept beyond that.
+                while next < inputs.count, running < jobs, finished.count < jobs {
+                    let index = next, input = inputs[index]
+                    next += 1
+                    running += 1
+                    group.addTask { (index, await Self.evaluate(input, detector: detector)) }
+                }
+            }
+            fill()
+            while let (index, evaluation) = await group.next() {
+                running -= 1
+                finished[index] = evaluation
+                while let ready = finished.removeValue(forKey: flushed) {
+                    record(inputs[flushed], ready)
+                    flushed += 1
+                }
+                fill()
             }
         }
         for (file, message) in failures { printError("failed: \(file): \(message)") }
