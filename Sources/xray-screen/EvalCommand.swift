@@ -82,8 +82,8 @@ struct EvalCommand: AsyncParsableCommand {
 
     func run() async throws {
         let inputs = try ScanInputs.discoverSome(paths, recursive: recursive)
-        // One scan per core, as `scan` does (loading the ground truth, decoding and the metrics
-        // run on one thread per scan); results are accumulated in input order, so the report does
+        // One scan per core, as `scan` does (loading the ground truth and decoding run on one
+        // thread per scan); the metrics are accumulated here, in input order, so the report does
         // not depend on which scan finished first.
         let jobs = ProcessInfo.processInfo.activeProcessorCount
         let detector = try modelOptions.makeDetector(threads: 1)
