@@ -80,6 +80,15 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, expect: .gemm1x1)
         check(desc(33, 70, k: 1), height: 13, width: 29, batch: 2, activation: .relu, threads: 2, expect: .gemm1x1)
         check(desc(8, 12, k: 1, g: 4), height: 6, width: 5, expect: .gemm1x1)
+        // Strided (ResNet's shortcuts): odd sizes, rows wide enough for the vector gather and
+        // its scalar tail, unequal strides, groups, batches, threads.
+        check(desc(16, 24, k: 1, s: 2), height: 9, width: 7, expect: .gemm1x1)
+        check(desc(8, 12, k: 1, s: 2), height: 10, width: 71, activation: .relu, expect: .gemm1x1)
+        check(desc(33, 70, k: 1, s: 2), height: 13, width: 66, batch: 2, threads: 2, expect: .gemm1x1)
+        check(desc(6, 10, k: 1, s: 3, sw: 1), height: 11, width: 40, expect: .gemm1x1)
+        check(desc(8, 12, k: 1, s: 2, g: 4), height: 6, width: 5, batch: 2, expect: .gemm1x1)
+        XCTAssertEqual(PackedConvolution2D.preferredAlgorithm(for: desc(64, 128, k: 1, s: 2), inputHeight: 8,
+                                                              inputWidth: 8), .gemm1x1)
     }
 
     func testWinograd() {
@@ -159,7 +168,7 @@ final class KernelConvolutionTests: XCTestCase {
         check(desc(4, 6, k: 3, d: 2, pad: 2), height: 9, width: 12, expect: .im2colGemm)
         check(desc(6, 9, k: 3, g: 3, pad: 1), height: 8, width: 7, expect: .im2colGemm)
         check(desc(5, 4, k: 2, kw: 4, s: 1, sw: 3, pads: (1, 0, 0, 2)), height: 9, width: 13, expect: .im2colGemm)
-        check(desc(8, 16, k: 1, s: 2), height: 10, width: 9, expect: .im2colGemm)
+        check(desc(8, 16, k: 1, s: 2), height: 10, width: 9, force: .im2colGemm)
         check(desc(16, 40, k: 5, s: 2, pad: 2), height: 23, width: 31, batch: 2, activation: .relu, threads: 2)
         check(desc(64, 8, k: 3, d: 3, pad: 3), height: 12, width: 9, expect: .im2colGemm)
         // Narrow maps (the planes' pitch would add over 8 % work) pack the output's own columns:

@@ -4,8 +4,8 @@
 ///
 /// Algorithms, chosen by `defaultAlgorithm(for:)` (the engine uses `preferredAlgorithm`, which
 /// also looks at the map size):
-/// - `.gemm1x1`: 1×1, stride 1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
-///   read straight from the NCHW input;
+/// - `.gemm1x1`: 1×1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
+///   read straight from the NCHW input (strided: from the input's sampled pixels, `PointwiseSubsample`);
 /// - `.gemm1x1Transposed`: the same on small maps (`preferredAlgorithm`), one group:
 ///   `Outᵀ = Inᵀ · Wᵀ`, output channels along the vectors (`TransposedPointwise`);
 /// - `.winograd`: 3×3, stride 1, dilation 1, one group, at least 4 input channels: F(4×4, 3×3);
@@ -36,10 +36,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
 
     /// The algorithm `init` picks for `descriptor`.
     public static func defaultAlgorithm(for d: Convolution2DDescriptor) -> Algorithm {
-        let unitStride = d.strideHeight == 1 && d.strideWidth == 1
-        let noPad = d.padTop == 0 && d.padLeft == 0 && d.padBottom == 0 && d.padRight == 0
         if d.isDepthwise { return .depthwise }
-        if d.kernelHeight == 1 && d.kernelWidth == 1 && unitStride && noPad { return .gemm1x1 }
+        if supports(.gemm1x1, d) { return .gemm1x1 }
         if winogradApplies(d) && d.inputChannels >= 4 { return .winograd }
         return .im2colGemm
     }
@@ -57,7 +55,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
     public static func preferredAlgorithm(for d: Convolution2DDescriptor, inputHeight: Int, inputWidth: Int) -> Algorithm {
         let algorithm = defaultAlgorithm(for: d)
         let (oh, ow) = d.outputSize(inputHeight: inputHeight, inputWidth: inputWidth)
-        if algorithm == .gemm1x1 && d.groups == 1 && oh * ow <= 196 { return .gemm1x1Transposed }
+        if algorithm == .gemm1x1 && supports(.gemm1x1Transposed, d) && oh * ow <= 196 { return .gemm1x1Transposed }
         guard algorithm == .winograd else { return algorithm }
         return ((oh + 3) / 4) * ((ow + 3) / 4) <= 64 ? .winograd2x2 : .winograd
     }
@@ -74,9 +72,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
         case .depthwise: return d.isDepthwise
         case .winograd, .winograd2x2: return winogradApplies(d)
         case .gemm1x1Transposed:
-            return d.groups == 1 && supports(.gemm1x1, d)
+            return d.groups == 1 && d.strideHeight == 1 && d.strideWidth == 1 && supports(.gemm1x1, d)
         case .gemm1x1:
-            return d.kernelHeight == 1 && d.kernelWidth == 1 && d.strideHeight == 1 && d.strideWidth == 1
+            return d.kernelHeight == 1 && d.kernelWidth == 1
                 && d.padTop == 0 && d.padLeft == 0 && d.padBottom == 0 && d.padRight == 0
         }
     }
@@ -160,7 +158,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
         case .gemm1x1Transposed:
             return TransposedPointwise.Geometry(cin: d.inputChannels, cout: d.outputChannels,
                                                 pixels: inputHeight * inputWidth).scratchCount(threads: threads)
-        case .gemm1x1, .im2colGemm:
+        case .gemm1x1:
+            return Gemm.scratchCount(k: d.inputChannels / d.groups) * threads
+                + PointwiseSubsample(d, height: inputHeight, width: inputWidth).scratchCount
+        case .im2colGemm:
             let k = d.inputChannels / d.groups * d.kernelHeight * d.kernelWidth
             let planes = planesCount(height: inputHeight, width: inputWidth)
             guard planes > 0 else { return Gemm.scratchCount(k: k) * threads }
@@ -237,6 +238,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let d = descriptor
         let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
         let n = oh * ow
+        // A strided 1×1 reads only its sampled pixels: gathered once into a compact input.
+        let subsample = algorithm == .gemm1x1 ? PointwiseSubsample(d, height: height, width: width) : nil
+        let subsampled = scratch + Gemm.scratchCount(k: d.inputChannels / d.groups) * threads
         let groups = d.groups
         let cinG = d.inputChannels / groups, coutG = d.outputChannels / groups
         let k = cinG * d.kernelHeight * d.kernelWidth
@@ -250,14 +254,14 @@ public final class PackedConvolution2D: @unchecked Sendable {
         /// Columns `n0 ..< n1` of group `g` of `image`, reading the image at `src`.
         @inline(__always) func tile(image: Int, g: Int, n0: Int, n1: Int, src imageInput: UnsafePointer<Float>,
                                     worker: Int) {
-            let src = imageInput + g * cinG * height * width
+            let src = imageInput + g * cinG * (is1x1 ? n : height * width)
             let dst = output + (image * d.outputChannels + g * coutG) * n
             let epilogue = GemmEpilogue(bias: bias + g * coutG, activation: activation)
             let a = packed + g * groupStride
             let s = scratch + worker * perThread
             if is1x1 {
                 Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a,
-                             packer: MatrixBPacker(b: src, ldb: height * width),
+                             packer: MatrixBPacker(b: src, ldb: n),
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             } else {
                 let packer = Im2colPacker(input: src, height: height, width: width, outputWidth: ow,
@@ -268,6 +272,17 @@ public final class PackedConvolution2D: @unchecked Sendable {
                 Gemm.compute(m: coutG, k: k, n0: n0, n1: n1, panels: panels, aPacked: a, packer: packer,
                              c: dst, ldc: n, epilogue: epilogue, scratch: s)
             }
+        }
+        if let subsample, subsample.isStrided {
+            for image in 0..<batch {
+                subsample.run(input + image * d.inputChannels * height * width, into: subsampled, threads: threads)
+                ParallelFor.run(count: groups * chunks, threads: threads) { task, worker in
+                    let n0 = (task % chunks) * chunk
+                    tile(image: image, g: task / chunks, n0: n0, n1: min(n, n0 + chunk), src: subsampled,
+                         worker: worker)
+                }
+            }
+            return
         }
         ParallelFor.run(count: batch * groups * chunks, threads: threads) { task, worker in
             let imageGroup = task / chunks
