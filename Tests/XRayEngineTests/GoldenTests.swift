@@ -30,36 +30,65 @@ final class GoldenTests: XCTestCase {
         return (err, tol)
     }
 
-    func testAllGoldens() throws {
-        let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
-        let manifest = try JSONDecoder().decode(Manifest.self, from: data)
-        XCTAssertGreaterThan(manifest.cases.count, 50)
-        var passed: [String] = []
-        for c in manifest.cases {
-            do {
-                let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
-                var shapes: [String: [Int]] = [:]
-                var feeds: [String: Tensor] = [:]
-                for i in c.inputs {
-                    shapes[i.name] = i.shape
-                    feeds[i.name] = Tensor(try Self.readFloats(i.file), shape: i.shape)
-                }
-                let session = try model.makeSession(inputShapes: shapes)
-                let outs = try session.run(feeds)
-                var ok = true
-                for o in c.outputs {
-                    guard let got = outs[o.name] else { XCTFail("\(c.name): missing output \(o.name)"); ok = false; continue }
-                    XCTAssertEqual(got.shape, o.shape, "\(c.name): output \(o.name) shape")
-                    guard got.shape == o.shape else { ok = false; continue }
-                    let (err, tol) = Self.compare(got.toArray(), try Self.readFloats(o.file))
-                    if !(err <= tol) { XCTFail("\(c.name): output \(o.name) max abs error \(err) > \(tol)"); ok = false }
-                }
-                if ok { passed.append(c.name) }
-            } catch {
-                XCTFail("\(c.name): \(error)")
+    static func manifest() throws -> Manifest {
+        let data = try Data(contentsOf: goldens.appendingPathComponent("manifest.json"))
+        return try JSONDecoder().decode(Manifest.self, from: data)
+    }
+
+    /// Runs one case on `threads` threads; false (after recording the failures) when an output differs.
+    @discardableResult
+    func check(_ c: Manifest.Case, threads: Int = 1) -> Bool {
+        do {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+            var shapes: [String: [Int]] = [:]
+            var feeds: [String: XRayEngine.Tensor] = [:]
+            for i in c.inputs {
+                shapes[i.name] = i.shape
+                feeds[i.name] = XRayEngine.Tensor(try Self.readFloats(i.file), shape: i.shape)
             }
+            let session = try model.makeSession(inputShapes: shapes, threads: threads)
+            let outs = try session.run(feeds)
+            var ok = true
+            for o in c.outputs {
+                guard let got = outs[o.name] else { XCTFail("\(c.name): missing output \(o.name)"); ok = false; continue }
+                XCTAssertEqual(got.shape, o.shape, "\(c.name): output \(o.name) shape")
+                guard got.shape == o.shape else { ok = false; continue }
+                let (err, tol) = Self.compare(got.toArray(), try Self.readFloats(o.file))
+                if !(err <= tol) {
+                    XCTFail("\(c.name) (\(threads) threads): output \(o.name) max abs error \(err) > \(tol)")
+                    ok = false
+                }
+            }
+            return ok
+        } catch {
+            XCTFail("\(c.name): \(error)")
+            return false
         }
+    }
+
+    func testAllGoldens() throws {
+        let manifest = try Self.manifest()
+        XCTAssertGreaterThan(manifest.cases.count, 50)
+        let passed = manifest.cases.filter { check($0) }.map(\.name)
         print("goldens passed: \(passed.count)/\(manifest.cases.count)")
+    }
+
+    /// A Conv and the MaxPool that alone reads it become one step (ResNet's stem), pooled row by
+    /// row where the convolution is the implicit GEMM. The goldens `conv_maxpool_*` run here
+    /// also on 2 and 3 threads (bands of pooled rows, each starting with a recomputed row).
+    func testConvMaxPoolIsFused() throws {
+        let resnet = try Model(contentsOf: Self.goldens.appendingPathComponent("net_resnet.onnx"))
+        XCTAssertEqual(resnet.optimizedOperatorCounts["XRayConvMaxPool"], 1)
+        XCTAssertNil(resnet.optimizedOperatorCounts["MaxPool"])
+        let cases = try Self.manifest().cases.filter { $0.name.hasPrefix("conv_maxpool_") }
+        XCTAssertEqual(cases.count, 5)
+        for c in cases {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+            // conv_maxpool_shared's convolution output is also a graph output: nothing to fuse.
+            XCTAssertEqual(model.optimizedOperatorCounts["XRayConvMaxPool"], c.name == "conv_maxpool_shared" ? nil : 1,
+                           c.name)
+            for threads in [2, 3] { check(c, threads: threads) }
+        }
     }
 
     func testSessionsForSeveralSizesShareOneModel() throws {

@@ -4,13 +4,37 @@ import Foundation
 enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
     /// into Conv, fuse activations into Conv and Add (a residual block's ReLU), merge
-    /// pointwise → depthwise → pointwise convolution chains into one block.
+    /// pointwise → depthwise → pointwise convolution chains into one block and a Conv with the
+    /// MaxPool that reads it.
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
         foldBatchNorms(&graph)
         fuseActivations(&graph, opset: opset)
         fusePointwiseDepthwise(&graph)
+        fuseConvMaxPool(&graph)
+    }
+
+    /// Merges a 2-D `Conv` (with its fused activation) and the `MaxPool` that is its only
+    /// reader (ResNet's stem) into one `ConvMaxPoolOperator` node, in the MaxPool's place.
+    static func fuseConvMaxPool(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.opType == "Conv" { if let o = n.outputs.first { producer[o] = i } }
+        var removed = Set<Int>()
+        for (pi, pool) in graph.nodes.enumerated() where pool.opType == "MaxPool" {
+            guard pool.outputs.count == 1 || pool.outputs[1].isEmpty,
+                  (try? pool.ints("kernel_shape"))??.count == 2,
+                  let x = pool.input(0), counts[x] == 1, let ci = producer[x], !removed.contains(ci),
+                  let w = graph.nodes[ci].input(1), graph.constants[w]?.shape.count == 4 else { continue }
+            let conv = graph.nodes[ci]
+            var node = GraphNode(name: "\(conv.name) (conv + max pool)", opType: ConvMaxPoolOperator.opType, domain: "",
+                                 inputs: conv.inputs, outputs: pool.outputs, attributes: [:])
+            node.fused = [conv, pool]
+            graph.nodes[pi] = node
+            removed.insert(ci)
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }
 
     /// Merges `Conv 1×1 → depthwise Conv → Conv 1×1` chains (MobileNet's inverted residual

@@ -229,6 +229,10 @@ public enum KernelMicroBenchmark {
         let resnetStem = Convolution2DDescriptor(inputChannels: 3, outputChannels: 64, kernelHeight: 7, kernelWidth: 7,
                                                  strideHeight: 2, strideWidth: 2, padTop: 3, padLeft: 3, padBottom: 3,
                                                  padRight: 3)
+        func s2(_ cin: Int, _ cout: Int) -> Convolution2DDescriptor {
+            Convolution2DDescriptor(inputChannels: cin, outputChannels: cout, kernelHeight: 3, kernelWidth: 3,
+                                    strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
+        }
         let dwSmall = Convolution2DDescriptor(inputChannels: 960, outputChannels: 960, groups: 960, kernelHeight: 3,
                                               kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         return [
@@ -260,6 +264,9 @@ public enum KernelMicroBenchmark {
             convCase("conv1x1 16->96 112x112 (small K)", expand, h: 112, w: 112),
             convCase("first layer 3x3 s2 3->32 224x224", stem, h: 224, w: 224),
             convCase("first layer 7x7 s2 3->64 512x512 (ResNet)", resnetStem, h: 512, w: 512),
+            convCase("conv3x3 s2 64->128 128x128 (ResNet)", s2(64, 128), h: 128, w: 128),
+            convCase("conv3x3 s2 128->256 64x64 (ResNet)", s2(128, 256), h: 64, w: 64),
+            convCase("conv3x3 s2 256->512 32x32 (ResNet)", s2(256, 512), h: 32, w: 32),
             bandsCase(),
         ]
     }

@@ -11,6 +11,13 @@ enum MaxPool2D {
         var kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int
         var padTop: Int, padLeft: Int
 
+        /// The window rows `ky0 ..< ky1` of output row `oy` that lie inside the input
+        /// (input row `oy * strideHeight - padTop + ky`); empty when `ky1 <= ky0`.
+        func windowRows(_ oy: Int) -> (Int, Int) {
+            let iy0 = oy * strideHeight - padTop
+            return (max(0, -iy0), min(kernelHeight, inputHeight - iy0))
+        }
+
         /// Floats of the padded row buffer.
         var rowCount: Int {
             let right = max(0, (outputWidth - 1) * strideWidth + kernelWidth - padLeft - inputWidth)
@@ -48,49 +55,81 @@ enum MaxPool2D {
 
     private static func plane(_ g: Geometry, _ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>,
                               rows: Range<Int>, row: UnsafeMutablePointer<Float>) {
-        let iw = g.inputWidth, ih = g.inputHeight, ow = g.outputWidth
-        let kw = g.kernelWidth, kh = g.kernelHeight, sx = g.strideWidth
-        row.initialize(repeating: -Float.infinity, count: g.rowCount)
-        let body = row + g.padLeft
-        for oy in rows {
-            let iy0 = oy * g.strideHeight - g.padTop
-            let ky0 = max(0, -iy0), ky1 = min(kh, ih - iy0)
-            let d = dst + oy * ow
-            if ky1 <= ky0 { for ox in 0..<ow { d[ox] = -Float.infinity }; continue }
-            // Vertical maximum of the window's rows.
-            let first = src + (iy0 + ky0) * iw
-            body.update(from: first, count: iw)
-            for ky in (ky0 + 1)..<max(ky0 + 1, ky1) {
-                let r = src + (iy0 + ky) * iw
-                for i in 0..<iw { body[i] = pick(body[i], r[i]) }  // auto-vectorised
+        let iw = g.inputWidth
+        prepareRowBuffer(g, row)
+        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: g.kernelHeight) { window in
+            let w = window.baseAddress!
+            for oy in rows {
+                let (ky0, ky1) = g.windowRows(oy)
+                let iy0 = oy * g.strideHeight - g.padTop
+                for ky in ky0..<max(ky0, ky1) { w[ky - ky0] = src + (iy0 + ky) * iw }
+                poolRow(g, window: w, count: ky1 - ky0, row: row, into: dst + oy * g.outputWidth)
             }
-            // Horizontal maximum (the buffer's -inf padding stands for out-of-range columns).
-            if (kw == 2 || kw == 3) && sx == 2 {
-                // 16 outputs at a time: de-interleave 32 floats into even and odd columns.
-                var ox = 0
-                while ox + 16 <= ow {
-                    let w = UnsafeRawPointer(row + 2 * ox)
-                    let pair = w.loadUnaligned(as: SIMD32<Float>.self)
-                    var acc = pick(pair.evenHalf, pair.oddHalf)
-                    if kw == 3 {
-                        acc = pick(acc, w.loadUnaligned(fromByteOffset: 8, as: SIMD32<Float>.self).evenHalf)
-                    }
-                    storeVector(acc, d + ox)
-                    ox += 16
+        }
+    }
+
+    /// Fills the row buffer's padding with -inf (once per buffer; `poolRow` writes only its body).
+    static func prepareRowBuffer(_ g: Geometry, _ row: UnsafeMutablePointer<Float>) {
+        row.initialize(repeating: -Float.infinity, count: g.rowCount)
+    }
+
+    /// One output row from the `count` input rows its window covers (`window[i]` is an input row
+    /// of `inputWidth` floats; none when the window lies in the padding): their vertical maximum
+    /// into `row`'s body (a buffer of `rowCount` floats set up by `prepareRowBuffer`), then the
+    /// horizontal maximum per output.
+    static func poolRow(_ g: Geometry, window: UnsafePointer<UnsafePointer<Float>>, count: Int,
+                        row: UnsafeMutablePointer<Float>, into d: UnsafeMutablePointer<Float>) {
+        let iw = g.inputWidth, ow = g.outputWidth
+        let kw = g.kernelWidth, sx = g.strideWidth
+        let body = row + g.padLeft
+        if count <= 0 { for ox in 0..<ow { d[ox] = -Float.infinity }; return }
+        // Vertical maximum of the window's rows; up to three rows in one pass (from L2, in the
+        // fused convolution, copying the first row and re-reading the buffer per row cost
+        // as much as the pooling's arithmetic).
+        if count <= 3 {
+            let r0 = window[0], r1 = window[min(1, count - 1)], r2 = window[count - 1]
+            var x = 0
+            while x &+ 16 <= iw {
+                storeVector(pick(pick(loadVector(r0 + x), loadVector(r1 + x)), loadVector(r2 + x)), body + x)
+                x &+= 16
+            }
+            while x < iw {
+                body[x] = pick(pick(r0[x], r1[x]), r2[x])
+                x &+= 1
+            }
+        } else {
+            body.update(from: window[0], count: iw)
+            for i in 1..<count {
+                let r = window[i]
+                for x in 0..<iw { body[x] = pick(body[x], r[x]) }  // auto-vectorised
+            }
+        }
+        // Horizontal maximum (the buffer's -inf padding stands for out-of-range columns).
+        if (kw == 2 || kw == 3) && sx == 2 {
+            // 16 outputs at a time: de-interleave 32 floats into even and odd columns.
+            var ox = 0
+            while ox + 16 <= ow {
+                let w = UnsafeRawPointer(row + 2 * ox)
+                let pair = w.loadUnaligned(as: SIMD32<Float>.self)
+                var acc = pick(pair.evenHalf, pair.oddHalf)
+                if kw == 3 {
+                    acc = pick(acc, w.loadUnaligned(fromByteOffset: 8, as: SIMD32<Float>.self).evenHalf)
                 }
-                while ox < ow {
-                    var acc = pick(row[2 * ox], row[2 * ox + 1])
-                    if kw == 3 { acc = pick(acc, row[2 * ox + 2]) }
-                    d[ox] = acc
-                    ox += 1
-                }
-            } else {
-                for ox in 0..<ow {
-                    let w = row + ox * sx
-                    var acc = w[0]
-                    for kx in 1..<max(1, kw) { acc = pick(acc, w[kx]) }
-                    d[ox] = acc
-                }
+                storeVector(acc, d + ox)
+                ox += 16
+            }
+            while ox < ow {
+                var acc = pick(row[2 * ox], row[2 * ox + 1])
+                if kw == 3 { acc = pick(acc, row[2 * ox + 2]) }
+                d[ox] = acc
+                ox += 1
+            }
+        } else {
+            for ox in 0..<ow {
+                let w = row + ox * sx
+                var acc = w[0]
+                for kx in 1..<max(1, kw) { acc = pick(acc, w[kx]) }
+                d[ox] = acc
             }
         }
     }

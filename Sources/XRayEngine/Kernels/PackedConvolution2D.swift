@@ -314,41 +314,125 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let d = descriptor
         let g = StridePlanes(d, height: height, width: width)
         let cin = d.inputChannels, cout = d.outputChannels
-        let taps = d.kernelHeight * d.kernelWidth, k = cin * taps
-        let nr = GemmTile.nr, mr = GemmTile.mr
-        let oh = g.outputHeight, ow = g.outputWidth, pitch = g.pitch
-        let plane = oh * ow
-        let tilesPerRow = (ow + nr - 1) / nr
-        let panelCount = GemmPacking.panelCount(cout)
+        let plane = g.outputHeight * g.outputWidth
         let planes = scratch
-        let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
-        let activation = self.activation
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: k) { table in
-            let offsets = table.baseAddress!
-            for c in 0..<cin {
-                for ky in 0..<d.kernelHeight {
-                    for kx in 0..<d.kernelWidth {
-                        offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
-                    }
-                }
-            }
-            let offsetTable = UnsafePointer(offsets)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * d.kernelHeight * d.kernelWidth) { table in
+            let offsets = UnsafePointer(tapOffsets(g, into: table.baseAddress!))
             for image in 0..<batch {
                 let imageInput = input + image * cin * height * width
                 ParallelFor.run(count: cin, threads: threads) { c, _ in
                     g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
                 }
                 let imageOutput = output + image * cout * plane
-                ParallelFor.run(count: oh, threads: threads) { oy, _ in
-                    for p in 0..<panelCount {
-                        let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
-                        for t in 0..<tilesPerRow {
-                            let ox = min(t * nr, ow - nr)
-                            let origin = UnsafePointer(planes) + oy * pitch + ox
-                            gemmMicroKernel(kc: k, rows: PackedARows(pointer: packed + p * k * mr),
-                                            columns: TapBColumns(origin: origin, offsets: offsetTable),
-                                            c: imageOutput + p * mr * plane + oy * ow + ox, ldc: plane,
-                                            rows: min(mr, cout - p * mr), cols: nr, accumulate: false, epilogue: e)
+                ParallelFor.run(count: g.outputHeight, threads: threads) { oy, _ in
+                    implicitRow(oy, geometry: g, planes: planes, offsets: offsets,
+                                into: imageOutput + oy * g.outputWidth, channelStride: plane)
+                }
+            }
+        }
+    }
+
+    /// Per im2col row `(c, ky, kx)`, where its tap reads in the planes (for flat output 0).
+    private func tapOffsets(_ g: StridePlanes, into offsets: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int> {
+        let d = descriptor, taps = d.kernelHeight * d.kernelWidth
+        for c in 0..<d.inputChannels {
+            for ky in 0..<d.kernelHeight {
+                for kx in 0..<d.kernelWidth {
+                    offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
+                }
+            }
+        }
+        return offsets
+    }
+
+    /// Output row `oy` of every channel (channel `c` at `dst + c * channelStride`), each panel
+    /// of output channels sweeping the row's register tiles.
+    @inline(__always)
+    private func implicitRow(_ oy: Int, geometry g: StridePlanes, planes: UnsafePointer<Float>,
+                             offsets: UnsafePointer<Int>, into dst: UnsafeMutablePointer<Float>, channelStride: Int) {
+        let cout = descriptor.outputChannels, k = descriptor.inputChannels * descriptor.kernelHeight * descriptor.kernelWidth
+        let nr = GemmTile.nr, mr = GemmTile.mr, ow = g.outputWidth
+        let origin = planes + oy * g.pitch
+        for p in 0..<GemmPacking.panelCount(cout) {
+            let e = GemmEpilogue(bias: bias + p * mr, activation: activation)
+            var t = 0
+            while t < ow {
+                let ox = min(t, ow - nr)
+                gemmMicroKernel(kc: k, rows: PackedARows(pointer: packed + p * k * mr),
+                                columns: TapBColumns(origin: origin + ox, offsets: offsets),
+                                c: dst + p * mr * channelStride + ox, ldc: channelStride,
+                                rows: min(mr, cout - p * mr), cols: nr, accumulate: false, epilogue: e)
+                t += nr
+            }
+        }
+    }
+
+    /// Whether `runPooled` can run on inputs of `height × width`: the implicit GEMM, which
+    /// makes whole output rows.
+    func fusesPooling(height: Int, width: Int) -> Bool {
+        algorithm == .im2colGemm && planesCount(height: height, width: width) > 0
+            && Self.implicitApplies(StridePlanes(descriptor, height: height, width: width))
+    }
+
+    /// Floats of scratch `runPooled` needs (all threads together).
+    func pooledScratchCount(height: Int, width: Int, pool: MaxPool2D.Geometry, threads: Int) -> Int {
+        planesCount(height: height, width: width) + max(1, threads) * pooledWorkerCount(pool)
+    }
+
+    /// A worker's ring of `kernelHeight` convolution rows (all channels) and the pooling's row buffer.
+    private func pooledWorkerCount(_ pool: MaxPool2D.Geometry) -> Int {
+        pool.kernelHeight * descriptor.outputChannels * pool.inputWidth + pool.rowCount
+    }
+
+    /// The convolution followed by the max pooling `pool` (whose input is this convolution's
+    /// output), without the convolution's output ever being stored: each worker takes a band of
+    /// pooled rows, computes the convolution rows their windows need into a ring of
+    /// `pool.kernelHeight` rows (a row shared by two windows is computed once; a band's first
+    /// window recomputes its overlap with the previous band) and pools them at once. ResNet's
+    /// 7 × 7 stem writes 16 MB at 512² that the pooling read back. Bit-identical to `run`
+    /// followed by `MaxPool2D.run`. Needs `fusesPooling(height:width:)`.
+    func runPooled(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, pool: MaxPool2D.Geometry,
+                          output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        let d = descriptor
+        let g = StridePlanes(d, height: height, width: width)
+        precondition(fusesPooling(height: height, width: width), "the pooled path needs the implicit GEMM")
+        precondition(pool.inputHeight == g.outputHeight && pool.inputWidth == g.outputWidth, "pooling geometry")
+        let threads = max(1, threads)
+        let cin = d.inputChannels, cout = d.outputChannels, ow = g.outputWidth
+        let planes = scratch, workers = scratch + planesCount(height: height, width: width)
+        let perWorker = pooledWorkerCount(pool)
+        let slots = pool.kernelHeight, slotCount = cout * ow
+        let pooledRows = pool.outputHeight, pooledPlane = pool.outputHeight * pool.outputWidth
+        let bands = threads == 1 ? 1 : min(pooledRows, 2 * threads)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * d.kernelHeight * d.kernelWidth) { table in
+            let offsets = UnsafePointer(tapOffsets(g, into: table.baseAddress!))
+            for image in 0..<batch {
+                let imageInput = input + image * cin * height * width
+                ParallelFor.run(count: cin, threads: threads) { c, _ in
+                    g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
+                }
+                let imageOutput = output + image * cout * pooledPlane
+                ParallelFor.run(count: bands, threads: threads) { band, worker in
+                    let ring = workers + worker * perWorker, row = ring + slots * slotCount
+                    MaxPool2D.prepareRowBuffer(pool, row)
+                    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: slots) { buffer in
+                        let window = buffer.baseAddress!
+                        var computed = Int.min   // convolution rows below this are in the ring
+                        for py in band * pooledRows / bands..<(band + 1) * pooledRows / bands {
+                            let (ky0, ky1) = pool.windowRows(py)
+                            let first = py * pool.strideHeight - pool.padTop + ky0, count = ky1 - ky0
+                            for cy in max(first, computed)..<max(first, first + count) {
+                                implicitRow(cy, geometry: g, planes: planes, offsets: offsets,
+                                            into: ring + (cy % slots) * slotCount, channelStride: ow)
+                            }
+                            computed = max(computed, first + count)
+                            for c in 0..<cout {
+                                for i in 0..<max(0, count) {
+                                    window[i] = UnsafePointer(ring + ((first + i) % slots) * slotCount + c * ow)
+                                }
+                                MaxPool2D.poolRow(pool, window: window, count: count, row: row,
+                                                  into: imageOutput + c * pooledPlane + py * pool.outputWidth)
+                            }
                         }
                     }
                 }

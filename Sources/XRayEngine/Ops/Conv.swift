@@ -138,18 +138,23 @@ struct ConvOperator: Operator {
         return [ValueInfo(shape: is1D ? [n, outputChannels, ow] : [n, outputChannels, oh, ow])]
     }
 
+    /// The kernel for an input of `shape` (packed on first use).
+    func kernel(for shape: [Int]) -> any ConvolutionKernel {
+        let (_, c, h, w) = dims(shape)
+        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
+    }
+
     func makeStep(_ ctx: StepContext) throws -> Step {
-        let (n, c, h, w) = dims(ctx.shape(0))
-        let k = cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
+        let (n, _, h, w) = dims(ctx.shape(0))
+        let k = kernel(for: ctx.shape(0))
         let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads, scratch = ctx.scratch
         return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0] else { return 0 }
-        let (_, c, h, w) = dims(x.shape)
-        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
-            .scratchCount(height: h, width: w, threads: threads)
+        let (_, _, h, w) = dims(x.shape)
+        return kernel(for: x.shape).scratchCount(height: h, width: w, threads: threads)
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {

@@ -57,6 +57,18 @@ struct PoolOperator: Operator {
         }
     }
 
+    /// The geometry of the fast `MaxPool2D` kernel for an NCHW input of `shape`, or nil where the
+    /// general loop runs (average pooling, dilation, 1-D).
+    func maxPool2D(_ shape: [Int]) throws -> MaxPool2D.Geometry? {
+        guard isMax, kernel.count == 2, shape.count == 4 else { return nil }
+        let a = try axes(shape)
+        let ay = a[0], ax = a[1]
+        guard ay.dilation == 1 && ax.dilation == 1 else { return nil }
+        return MaxPool2D.Geometry(inputHeight: ay.input, inputWidth: ax.input, outputHeight: ay.output,
+                                  outputWidth: ax.output, kernelHeight: ay.kernel, kernelWidth: ax.kernel,
+                                  strideHeight: ay.stride, strideWidth: ax.stride, padTop: ay.padBegin, padLeft: ax.padBegin)
+    }
+
     func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
         let x = try requireInput(inputs, 0)
         try requireRank(x, kernel.count + 2)
@@ -72,10 +84,7 @@ struct PoolOperator: Operator {
         let planes = s[0] * s[1]
         let x = ctx.input(0), y = ctx.outputPointers[0]
         let isMax = self.isMax, include = countIncludePad
-        if isMax && ay.dilation == 1 && ax.dilation == 1 {
-            let g = MaxPool2D.Geometry(inputHeight: ay.input, inputWidth: ax.input, outputHeight: ay.output,
-                                       outputWidth: ax.output, kernelHeight: ay.kernel, kernelWidth: ax.kernel,
-                                       strideHeight: ay.stride, strideWidth: ax.stride, padTop: ay.padBegin, padLeft: ax.padBegin)
+        if let g = try maxPool2D(s) {
             let threads = ctx.threads
             return { MaxPool2D.run(g, planes: planes, input: x, output: y, threads: threads) }
         }

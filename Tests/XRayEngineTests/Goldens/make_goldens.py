@@ -610,6 +610,30 @@ graph_case("conv_implicit_1x1_s2", [helper.make_node("Conv", ["x", "W", "B"], ["
            [("x", [1, 40, 64, 80])], ["y"], inits=[("W", rand(12, 40, 1, 1, scale=0.2)), ("B", rand(12))])
 graph_case("conv_implicit_3x3", [helper.make_node("Conv", ["x", "W", "B"], ["y"], pads=[1, 1, 1, 1])],
            [("x", [1, 2, 40, 45])], ["y"], inits=[("W", rand(9, 2, 3, 3)), ("B", rand(9))])
+# Conv + MaxPool fused into one step (ResNet's stem; `ConvMaxPoolOperator`): implicit-GEMM
+# convolutions pooled row by row with 3-, 2- and 5-row windows (overlapping, adjacent, gapped),
+# a narrow map where the two run one after the other, and a convolution with a second reader.
+graph_case("conv_maxpool_stem", [helper.make_node("Conv", ["x", "W", "B"], ["c"], strides=[2, 2], pads=[3, 3, 3, 3]),
+                                 helper.make_node("Relu", ["c"], ["r"]),
+                                 helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                                                  pads=[1, 1, 1, 1])],
+           [("x", [2, 3, 70, 90])], ["y"], inits=[("W", rand(20, 3, 7, 7, scale=0.2)), ("B", rand(20))])
+graph_case("conv_maxpool_k2", [helper.make_node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+                               helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+           [("x", [1, 2, 21, 40])], ["y"], inits=[("W", rand(9, 2, 3, 3)), ("B", rand(9))])
+graph_case("conv_maxpool_k5s3", [helper.make_node("Conv", ["x", "W"], ["c"], strides=[2, 2], pads=[2, 2, 2, 2]),
+                                 helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[5, 5], strides=[3, 3],
+                                                  pads=[2, 2, 2, 2])],
+           [("x", [1, 3, 41, 80])], ["y"], inits=[("W", rand(6, 3, 5, 5, scale=0.3))])
+graph_case("conv_maxpool_narrow", [helper.make_node("Conv", ["x", "W", "B"], ["c"], strides=[2, 2], pads=[1, 1, 1, 1]),
+                                   helper.make_node("Relu", ["c"], ["r"]),
+                                   helper.make_node("MaxPool", ["r"], ["y"], kernel_shape=[3, 3], strides=[1, 1],
+                                                    pads=[1, 1, 1, 1])],
+           [("x", [1, 3, 20, 24])], ["y"], inits=[("W", rand(8, 3, 3, 3)), ("B", rand(8))])
+graph_case("conv_maxpool_shared", [helper.make_node("Conv", ["x", "W", "B"], ["c"], strides=[2, 2], pads=[3, 3, 3, 3]),
+                                   helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
+                                                    pads=[1, 1, 1, 1])],
+           [("x", [1, 3, 70, 70])], ["y", "c"], inits=[("W", rand(8, 3, 7, 7, scale=0.2)), ("B", rand(8))])
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,

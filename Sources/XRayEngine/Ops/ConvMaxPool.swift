@@ -1,0 +1,76 @@
+/// A 2-D `Conv` (with its fused activation) and the `MaxPool` that alone reads it, ResNet's stem
+/// (built by `GraphPasses.fuseConvMaxPool`).
+///
+/// Where the convolution runs as the implicit GEMM (it makes whole output rows), each worker
+/// pools the rows as they come out (`PackedConvolution2D.runPooled`), so the convolution's
+/// output never goes through memory: ResNet-18's stem at 512² wrote 16 MB that the MaxPool
+/// read back. Elsewhere the two run one after the other, the convolution's output in the scratch.
+struct ConvMaxPoolOperator: Operator {
+    static let opType = "XRayConvMaxPool"
+
+    let node: GraphNode
+    let conv: ConvOperator
+    let pool: PoolOperator
+
+    init(_ node: GraphNode, constants: [String: HostTensor]) throws {
+        guard node.fused.count == 2 else { throw node.error("a conv + max pool node holds a Conv and a MaxPool") }
+        self.node = node
+        conv = try ConvOperator(node.fused[0], constants: constants)
+        pool = try PoolOperator(node.fused[1])
+        guard pool.isMax, conv.kernel.count == 2, pool.kernel.count == 2 else {
+            throw node.error("not a 2-D Conv followed by a 2-D MaxPool")
+        }
+    }
+
+    func readsConstantData(at index: Int) -> Bool { index == 0 }
+
+    func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
+        try pool.infer(conv.infer(inputs))
+    }
+
+    func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
+        guard let x = inputs[0], let y = try? conv.infer([x]) else { return 0 }
+        return conv.macs([x], y)
+    }
+
+    /// The convolution kernel and the pooling geometry where the two fuse on input `x`, else nil.
+    private func fusedPlan(_ x: ValueInfo) -> (PackedConvolution2D, MaxPool2D.Geometry)? {
+        guard x.shape.count == 4, let y = try? conv.infer([x])[0],
+              let kernel = (conv.kernel(for: x.shape) as? FastConvolution)?.packed,
+              kernel.fusesPooling(height: x.shape[2], width: x.shape[3]),
+              let geometry = try? pool.maxPool2D(y.shape) else { return nil }
+        return (kernel, geometry)
+    }
+
+    func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
+        guard let x = inputs[0], let y = try? conv.infer([x])[0] else { return 0 }
+        if let (kernel, geometry) = fusedPlan(x) {
+            return kernel.pooledScratchCount(height: x.shape[2], width: x.shape[3], pool: geometry, threads: threads)
+        }
+        return y.count + conv.scratchCount([x], threads: threads)
+    }
+
+    func makeStep(_ ctx: StepContext) throws -> Step {
+        let x = try requireInput(ctx.inputs, 0)
+        if let (kernel, geometry) = fusedPlan(x) {
+            let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
+            let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
+            return {
+                kernel.runPooled(input: input, batch: n, height: h, width: w, pool: geometry, output: output,
+                                 scratch: scratch, threads: threads)
+            }
+        }
+        let y = try conv.infer([x])[0]
+        let convolved = ctx.scratch
+        let convStep = try conv.makeStep(StepContext(inputs: [x], inputPointers: [ctx.input(0)], outputs: [y],
+                                                     outputPointers: [convolved], threads: ctx.threads,
+                                                     scratch: convolved + y.count))
+        let poolStep = try pool.makeStep(StepContext(inputs: [y], inputPointers: [UnsafePointer(convolved)],
+                                                     outputs: ctx.outputs, outputPointers: ctx.outputPointers,
+                                                     threads: ctx.threads, scratch: convolved + y.count))
+        return {
+            convStep()
+            poolStep()
+        }
+    }
+}
