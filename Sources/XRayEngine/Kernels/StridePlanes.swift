@@ -99,7 +99,7 @@ struct StridePlanes {
             Self.zero(planes + filled, planeCount - filled)
             return
         }
-        if !padsAreZero { Self.zero(planes, channelCount) }
+        if !padsAreZero { zeroPadding(planes) }
         for y in 0..<height {
             let py = y + d.padTop
             let rowBase = planes + (py % sh) * sw * planeCount + (py / sh) * p
@@ -133,6 +133,32 @@ struct StridePlanes {
                     let px = x + d.padLeft
                     rowBase[(px % sw) * planeCount + px / sw] = src[x]
                 }
+            }
+        }
+    }
+
+    /// Zeroes what the row copies of a strided fill leave: every plane position that holds no
+    /// input pixel (padding rows and columns, the pitch's spare columns, the tail). Zeroing
+    /// whole planes first wrote each channel twice (ResNet-18's stride-2 convolutions at 512²:
+    /// 4, 2 and 1 MB per input).
+    private func zeroPadding(_ planes: UnsafeMutablePointer<Float>) {
+        let d = descriptor, sh = d.strideHeight, sw = d.strideWidth, p = pitch
+        for pr in 0..<sh {
+            for pc in 0..<sw {
+                let plane = planes + (pr * sw + pc) * planeCount
+                // This phase's columns `c` with a pixel: padLeft <= c * sw + pc < padLeft + width.
+                let c0 = min(p, (d.padLeft - pc + sw - 1) / sw)
+                let c1 = min(p, max(c0, (d.padLeft + width - pc + sw - 1) / sw))
+                for r in 0..<planeRows {
+                    let py = r * sh + pr, row = plane + r * p
+                    if py < d.padTop || py >= d.padTop + height {
+                        Self.zero(row, p)
+                    } else {
+                        Self.zero(row, c0)
+                        Self.zero(row + c1, p - c1)
+                    }
+                }
+                Self.zero(plane + planeRows * p, planeCount - planeRows * p)
             }
         }
     }
