@@ -4,7 +4,8 @@ import XRayImaging
 /// Calibrates a detector on normal scans only.
 ///
 /// Feed normal scans one at a time with ``add(_:)`` (each is run through the detector's raw
-/// pipeline: normalisation, tiles, stitching, smoothing, image score), then call
+/// pipeline: normalisation, tiles, stitching, smoothing, image score; or measure several at once
+/// with ``measure(_:detector:)`` and add the measurements in order), then call
 /// ``makeProfile(target:createdAt:)``. Image scores and a histogram of pixel scores are kept, not
 /// the maps, so memory does not grow with the number of scans.
 public struct Calibrator {
@@ -17,16 +18,36 @@ public struct Calibrator {
 
     public init(detector: Detector) { self.detector = detector }
 
-    /// Runs one normal scan; returns its raw image score.
-    @discardableResult
-    public mutating func add(_ image: XRayImage) throws -> Double {
+    /// What one normal scan contributes: its raw map (pixel scores) and image score.
+    public struct Measurement: Sendable {
+        public let imageScore: Double
+        let map: [Float]
+    }
+
+    /// Runs one normal scan through `detector`'s raw pipeline (normalisation, tiles, stitching,
+    /// smoothing, image score). Scans may be measured concurrently and added in any order;
+    /// adding them in one order gives one profile, bit for bit.
+    public static func measure(_ image: XRayImage, detector: Detector) throws -> Measurement {
         var timings = ScanResult.Timings()
         let (map, _) = try detector.rawMap(image, timings: &timings)
         let score = map.withUnsafeBufferPointer { ImageScore.compute($0, method: detector.imageScoreMethod) }
-        imageScores.append(score)
+        return Measurement(imageScore: score, map: map)
+    }
+
+    /// Runs one normal scan; returns its raw image score.
+    @discardableResult
+    public mutating func add(_ image: XRayImage) throws -> Double {
+        let m = try Self.measure(image, detector: detector)
+        add(m)
+        return m.imageScore
+    }
+
+    /// Adds a scan measured with this calibrator's detector.
+    public mutating func add(_ measurement: Measurement) {
+        imageScores.append(measurement.imageScore)
         let bins = pixelHistogram.count
         var s = 0.0, ss = 0.0
-        map.withUnsafeBufferPointer { m in
+        measurement.map.withUnsafeBufferPointer { m in
             pixelHistogram.withUnsafeMutableBufferPointer { h in
                 for v in m {
                     h[Int(min(max(v, 0), 1) * Float(bins - 1))] += 1
@@ -35,8 +56,7 @@ public struct Calibrator {
                 }
             }
         }
-        pixelSum += s; pixelSumOfSquares += ss; pixelCount += map.count
-        return score
+        pixelSum += s; pixelSumOfSquares += ss; pixelCount += measurement.map.count
     }
 
     /// The lowest threshold that flags at most `rate × n` of `imageScores` (a scan is flagged

@@ -53,29 +53,51 @@ struct CalibrateCommand: AsyncParsableCommand {
         if let q = pixelQuantile, !(q > 0 && q < 1) { throw ValidationError("--pixel-quantile must be in (0, 1)") }
     }
 
+    /// What one input gave.
+    enum Measured: Sendable {
+        case hasAnomalies
+        case failed(String)
+        case measured(Calibrator.Measurement)
+    }
+
+    static func measure(_ input: ScanInput, detector: Detector) async -> Measured {
+        if let truth = GroundTruthFile.load(forScan: input.path), !truth.isNormal { return .hasAnomalies }
+        do {
+            return .measured(try await offload {
+                let (image, _) = try ScanLoader.load(input)
+                return try Calibrator.measure(image, detector: detector)
+            })
+        } catch {
+            return .failed(describe(error))
+        }
+    }
+
     func run() async throws {
         let inputs = try ScanInputs.discoverSome(paths, recursive: recursive)
         // Calibration must not take the profile's own threshold; the model's metadata is enough.
-        let detector = try modelOptions.makeDetector(threads: ProcessInfo.processInfo.activeProcessorCount)
+        // One scan per core, as `scan` and `eval` do; the scans are added in input order, so the
+        // profile does not depend on which finished first.
+        let detector = try modelOptions.makeDetector(threads: 1)
         var calibrator = Calibrator(detector: detector)
         let progress = ProgressReporter(total: inputs.count, quiet: quiet)
         var failures: [(String, String)] = []
         var skipped: [String] = []
-        for input in inputs {
-            if let truth = GroundTruthFile.load(forScan: input.path), !truth.isNormal {
+        func record(_ input: ScanInput, _ result: Measured) {
+            switch result {
+            case .hasAnomalies:
                 skipped.append(input.path)
                 progress.finished(file: input.path, flagged: false, failed: false, detail: "skipped: has inserted anomalies")
-                continue
-            }
-            do {
-                let (image, _) = try ScanLoader.load(input)
-                let score = try calibrator.add(image)
-                progress.finished(file: input.path, flagged: false, failed: false, detail: String(format: "raw score %.4f", score))
-            } catch {
-                failures.append((input.path, describe(error)))
-                progress.finished(file: input.path, flagged: false, failed: true, detail: "FAILED: \(describe(error))")
+            case .failed(let message):
+                failures.append((input.path, message))
+                progress.finished(file: input.path, flagged: false, failed: true, detail: "FAILED: \(message)")
+            case .measured(let m):
+                calibrator.add(m)
+                progress.finished(file: input.path, flagged: false, failed: false,
+                                  detail: String(format: "raw score %.4f", m.imageScore))
             }
         }
+        await forEachInOrder(inputs, jobs: ProcessInfo.processInfo.activeProcessorCount,
+                             work: { await Self.measure($0, detector: detector) }, collect: record)
         for (file, message) in failures { printError("failed: \(file): \(message)") }
         if !skipped.isEmpty { printError("skipped \(skipped.count) scan(s) with inserted anomalies (calibration needs normal scans)") }
         guard !calibrator.imageScores.isEmpty else { throw CLIError.input("no normal scan could be used; no profile written") }

@@ -109,29 +109,7 @@ struct EvalCommand: AsyncParsableCommand {
                                                  r.rawScore, truth.objects.count))
             }
         }
-        await withTaskGroup(of: (Int, ScanEvaluation).self) { group in
-            var next = 0, running = 0, flushed = 0
-            var finished: [Int: ScanEvaluation] = [:]   // done, waiting for an earlier scan
-            func fill() {
-                // At most `jobs` running and `jobs` held back: maps are not kept beyond that.
-                while next < inputs.count, running < jobs, finished.count < jobs {
-                    let index = next, input = inputs[index]
-                    next += 1
-                    running += 1
-                    group.addTask { (index, await Self.evaluate(input, detector: detector)) }
-                }
-            }
-            fill()
-            while let (index, evaluation) = await group.next() {
-                running -= 1
-                finished[index] = evaluation
-                while let ready = finished.removeValue(forKey: flushed) {
-                    record(inputs[flushed], ready)
-                    flushed += 1
-                }
-                fill()
-            }
-        }
+        await forEachInOrder(inputs, jobs: jobs, work: { await Self.evaluate($0, detector: detector) }, collect: record)
         for (file, message) in failures { printError("failed: \(file): \(message)") }
         guard state.images > 0 else { throw CLIError.input("no scan with ground truth could be evaluated") }
 
