@@ -75,6 +75,34 @@ final class KernelConvolutionTests: XCTestCase {
                                        padTop: p.0, padLeft: p.1, padBottom: p.2, padRight: p.3)
     }
 
+    /// The fused sigmoid (a vector `exp`, not libm's) against the exact value over the whole
+    /// range, the saturated tails, ±infinity and NaN: a 1 × 1 identity convolution.
+    func testSigmoidEpilogueIsExact() {
+        let d = desc(1, 1, k: 1)
+        let width = 4096
+        var input = (0..<width).map { Float(-100 + 200 * Double($0) / Double(width - 1)) }
+        input[1] = -.infinity; input[2] = .infinity; input[3] = .nan; input[4] = 0; input[5] = -87.5; input[6] = 88.5
+        let conv = [Float(1)].withUnsafeBufferPointer {
+            PackedConvolution2D(descriptor: d, weights: $0, bias: nil, activation: .sigmoid)
+        }
+        var output = [Float](repeating: 0, count: width)
+        var scratch = [Float](repeating: 0, count: conv.scratchCount(inputHeight: 1, inputWidth: width, threads: 1))
+        input.withUnsafeBufferPointer { ip in
+            output.withUnsafeMutableBufferPointer { op in
+                scratch.withUnsafeMutableBufferPointer { sp in
+                    conv.run(input: ip.baseAddress!, batch: 1, inputHeight: 1, inputWidth: width,
+                             output: op.baseAddress!, scratch: sp.baseAddress!, threads: 1)
+                }
+            }
+        }
+        XCTAssertTrue(output[3].isNaN)
+        for i in 0..<width where i != 3 {
+            let want = 1 / (1 + exp(-Double(input[i])))
+            let error = abs(Double(output[i]) - want)
+            XCTAssertTrue(error <= 1e-7 || error <= 1e-6 * want, "sigmoid(\(input[i])) = \(output[i]), want \(want)")
+        }
+    }
+
     func testPointwise() {
         check(desc(16, 24, k: 1), height: 9, width: 7, expect: .gemm1x1)
         check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, expect: .gemm1x1)
