@@ -105,8 +105,15 @@ final class KernelConvolutionTests: XCTestCase {
 
     func testPointwise() {
         check(desc(16, 24, k: 1), height: 9, width: 7, expect: .gemm1x1)
-        check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, expect: .gemm1x1)
+        check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, force: .gemm1x1)
         check(desc(33, 70, k: 1), height: 13, width: 29, batch: 2, activation: .relu, threads: 2, expect: .gemm1x1)
+        // At most 4 output channels (heads): whole 64-pixel blocks, a scalar tail, chunks of 4096
+        // pixels over threads, batches, activations.
+        check(desc(5, 3, k: 1), height: 1, width: 1, bias: false, expect: .narrowPointwise)
+        check(desc(12, 1, k: 1), height: 7, width: 37, activation: .sigmoid, expect: .narrowPointwise)
+        check(desc(33, 4, k: 1), height: 70, width: 65, batch: 2, activation: .relu, threads: 3, expect: .narrowPointwise)
+        check(desc(8, 2, k: 1, s: 2), height: 9, width: 70, expect: .gemm1x1)
+        check(desc(8, 4, k: 1, g: 2), height: 6, width: 5, expect: .gemm1x1)
         check(desc(8, 12, k: 1, g: 4), height: 6, width: 5, expect: .gemm1x1)
         // Strided (ResNet's shortcuts): odd sizes, rows wide enough for the vector gather and
         // its scalar tail, unequal strides, groups, batches, threads.

@@ -6,6 +6,8 @@
 /// also looks at the map size):
 /// - `.gemm1x1`: 1×1, no padding: per group `Out[Cout, HW] = W[Cout, Cin] · In[Cin, HW]`
 ///   read straight from the NCHW input (strided: from the input's sampled pixels, `PointwiseSubsample`);
+/// - `.narrowPointwise`: the same with one group, stride 1 and at most 4 output channels (a
+///   segmentation head): sums in registers per 64 pixels (`NarrowPointwise`);
 /// - `.gemm1x1Transposed`: the same on small maps (`preferredAlgorithm`), one group:
 ///   `Outᵀ = Inᵀ · Wᵀ`, output channels along the vectors (`TransposedPointwise`);
 /// - `.winograd`: 3×3, stride 1, dilation 1, one group, at least 4 input channels: F(4×4, 3×3);
@@ -18,6 +20,7 @@
 public final class PackedConvolution2D: @unchecked Sendable {
     public enum Algorithm: Sendable, Hashable {
         case gemm1x1
+        case narrowPointwise
         case gemm1x1Transposed
         case winograd
         case winograd2x2
@@ -37,6 +40,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// The algorithm `init` picks for `descriptor`.
     public static func defaultAlgorithm(for d: Convolution2DDescriptor) -> Algorithm {
         if d.isDepthwise { return .depthwise }
+        if supports(.narrowPointwise, d) { return .narrowPointwise }
         if supports(.gemm1x1, d) { return .gemm1x1 }
         if winogradApplies(d) && d.inputChannels >= 4 { return .winograd }
         return .im2colGemm
@@ -71,6 +75,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
         case .im2colGemm: return true
         case .depthwise: return d.isDepthwise
         case .winograd, .winograd2x2: return winogradApplies(d)
+        case .narrowPointwise:
+            return d.outputChannels <= NarrowPointwise.maxOutputs && supports(.gemm1x1Transposed, d)
         case .gemm1x1Transposed:
             return d.groups == 1 && d.strideHeight == 1 && d.strideWidth == 1 && supports(.gemm1x1, d)
         case .gemm1x1:
@@ -106,7 +112,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
         let w = weights.baseAddress!
         switch algorithm {
-        case .depthwise:
+        case .depthwise, .narrowPointwise:
             groupStride = 0
             packed = .allocate(capacity: d.weightCount)
             packed.initialize(from: w, count: d.weightCount)
@@ -158,6 +164,8 @@ public final class PackedConvolution2D: @unchecked Sendable {
         case .gemm1x1Transposed:
             return TransposedPointwise.Geometry(cin: d.inputChannels, cout: d.outputChannels,
                                                 pixels: inputHeight * inputWidth).scratchCount(threads: threads)
+        case .narrowPointwise:
+            return 0
         case .gemm1x1:
             return Gemm.scratchCount(k: d.inputChannels / d.groups) * threads
                 + PointwiseSubsample(d, height: inputHeight, width: inputWidth).scratchCount
@@ -213,6 +221,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
             Winograd22.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
                            batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
                            threads: threads)
+        case .narrowPointwise:
+            NarrowPointwise.run(cin: d.inputChannels, cout: d.outputChannels, weights: packed, bias: bias,
+                                activation: activation, input: input, batch: batch, pixels: inputHeight * inputWidth,
+                                output: output, threads: threads)
         case .gemm1x1Transposed:
             TransposedPointwise.run(cin: d.inputChannels, cout: d.outputChannels, packedWeights: packed, bias: bias,
                                     activation: activation, input: input, batch: batch,
