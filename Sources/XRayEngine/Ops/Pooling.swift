@@ -57,11 +57,11 @@ struct PoolOperator: Operator {
         }
     }
 
-    /// The geometry of the fast `MaxPool2D` kernel for an NCHW input of `shape`, or nil where the
-    /// general loop runs (average pooling, dilation, 1-D).
+    /// The geometry of the fast `MaxPool2D` kernel for an input of `shape` (NCHW, or NCW as one
+    /// row), or nil where the general loop runs (average pooling, dilation).
     func maxPool2D(_ shape: [Int]) throws -> MaxPool2D.Geometry? {
-        guard isMax, kernel.count == 2, shape.count == 4 else { return nil }
-        let a = try axes(shape)
+        guard isMax else { return nil }
+        let a = try planarAxes(shape)
         let ay = a[0], ax = a[1]
         guard ay.dilation == 1 && ax.dilation == 1 else { return nil }
         return MaxPool2D.Geometry(inputHeight: ay.input, inputWidth: ax.input, outputHeight: ay.output,
@@ -76,10 +76,16 @@ struct PoolOperator: Operator {
         return [ValueInfo(shape: [x.shape[0], x.shape[1]] + a.map(\.output))]
     }
 
+    /// `axes`, with a unit height axis in front for 1-D pooling.
+    private func planarAxes(_ shape: [Int]) throws -> [Axis] {
+        var a = try axes(shape)
+        if a.count == 1 { a.insert(Axis(input: 1, output: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0), at: 0) }
+        return a
+    }
+
     func makeStep(_ ctx: StepContext) throws -> Step {
         let s = ctx.shape(0)
-        var a = try axes(s)
-        if a.count == 1 { a.insert(Axis(input: 1, output: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0), at: 0) }
+        let a = try planarAxes(s)
         let ay = a[0], ax = a[1]
         let planes = s[0] * s[1]
         let x = ctx.input(0), y = ctx.outputPointers[0]
