@@ -325,16 +325,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
                                  threads: Int) {
         let d = descriptor
         let g = StridePlanes(d, height: height, width: width)
-        let cin = d.inputChannels, cout = d.outputChannels
+        let cout = d.outputChannels
         let plane = g.outputHeight * g.outputWidth
         let planes = scratch
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * d.kernelHeight * d.kernelWidth) { table in
-            let offsets = UnsafePointer(tapOffsets(g, into: table.baseAddress!))
-            for image in 0..<batch {
-                let imageInput = input + image * cin * height * width
-                ParallelFor.run(count: cin, threads: threads) { c, _ in
-                    g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
-                }
+        withTapOffsets(g) { offsets in
+            forEachImage(input: input, batch: batch, geometry: g, planes: planes, threads: threads) { image in
                 let imageOutput = output + image * cout * plane
                 ParallelFor.run(count: g.outputHeight, threads: threads) { oy, _ in
                     implicitRow(oy, geometry: g, planes: planes, offsets: offsets,
@@ -344,17 +339,34 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
     }
 
-    /// Per im2col row `(c, ky, kx)`, where its tap reads in the planes (for flat output 0).
-    private func tapOffsets(_ g: StridePlanes, into offsets: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<Int> {
+    /// Runs `body` with, per im2col row `(c, ky, kx)`, where its tap reads in the planes (for
+    /// flat output 0).
+    private func withTapOffsets(_ g: StridePlanes, _ body: (UnsafePointer<Int>) -> Void) {
         let d = descriptor, taps = d.kernelHeight * d.kernelWidth
-        for c in 0..<d.inputChannels {
-            for ky in 0..<d.kernelHeight {
-                for kx in 0..<d.kernelWidth {
-                    offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: d.inputChannels * taps) { table in
+            let offsets = table.baseAddress!
+            for c in 0..<d.inputChannels {
+                for ky in 0..<d.kernelHeight {
+                    for kx in 0..<d.kernelWidth {
+                        offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
+                    }
                 }
             }
+            body(offsets)
         }
-        return offsets
+    }
+
+    /// Per image of `input`: fills every channel's planes (threads over channels), then `body(image)`.
+    private func forEachImage(input: UnsafePointer<Float>, batch: Int, geometry g: StridePlanes,
+                              planes: UnsafeMutablePointer<Float>, threads: Int, _ body: (Int) -> Void) {
+        let cin = descriptor.inputChannels, inputPlane = g.height * g.width
+        for image in 0..<batch {
+            let imageInput = input + image * cin * inputPlane
+            ParallelFor.run(count: cin, threads: threads) { c, _ in
+                g.fill(imageInput + c * inputPlane, planes: planes + c * g.channelCount)
+            }
+            body(image)
+        }
     }
 
     /// Output row `oy` of every channel (channel `c` at `dst + c * channelStride`), each panel
@@ -410,19 +422,14 @@ public final class PackedConvolution2D: @unchecked Sendable {
         precondition(fusesPooling(height: height, width: width), "the pooled path needs the implicit GEMM")
         precondition(pool.inputHeight == g.outputHeight && pool.inputWidth == g.outputWidth, "pooling geometry")
         let threads = max(1, threads)
-        let cin = d.inputChannels, cout = d.outputChannels, ow = g.outputWidth
+        let cout = d.outputChannels, ow = g.outputWidth
         let planes = scratch, workers = scratch + planesCount(height: height, width: width)
         let perWorker = pooledWorkerCount(pool)
         let slots = pool.kernelHeight, slotCount = cout * ow
         let pooledRows = pool.outputHeight, pooledPlane = pool.outputHeight * pool.outputWidth
         let bands = threads == 1 ? 1 : min(pooledRows, 2 * threads)
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: cin * d.kernelHeight * d.kernelWidth) { table in
-            let offsets = UnsafePointer(tapOffsets(g, into: table.baseAddress!))
-            for image in 0..<batch {
-                let imageInput = input + image * cin * height * width
-                ParallelFor.run(count: cin, threads: threads) { c, _ in
-                    g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
-                }
+        withTapOffsets(g) { offsets in
+            forEachImage(input: input, batch: batch, geometry: g, planes: planes, threads: threads) { image in
                 let imageOutput = output + image * cout * pooledPlane
                 ParallelFor.run(count: bands, threads: threads) { band, worker in
                     let ring = workers + worker * perWorker, row = ring + slots * slotCount
@@ -479,11 +486,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let packed = UnsafePointer(self.packed), bias = UnsafePointer(self.bias)
         let activation = self.activation, groupStride = self.groupStride
         let outputPlane = g.outputHeight * g.outputWidth
-        for image in 0..<batch {
-            let imageInput = input + image * cin * height * width
-            ParallelFor.run(count: cin, threads: threads) { c, _ in
-                g.fill(imageInput + c * height * width, planes: planes + c * g.channelCount)
-            }
+        forEachImage(input: input, batch: batch, geometry: g, planes: planes, threads: threads) { image in
             ParallelFor.run(count: groups * chunks * panelParts, threads: threads) { task, worker in
                 let part = task % panelParts, columnTask = task / panelParts
                 let panels = part * panelCount / panelParts..<(part + 1) * panelCount / panelParts
