@@ -22,12 +22,21 @@ protocol GemmARows {
     mutating func advance()
 }
 
-/// A packed A panel slice: `kc × mr` floats, k-major (`GemmPacking`).
+/// A packed A panel slice: `kc × height` floats, k-major (`GemmPacking`; `height` is `mr` but
+/// for `SevenRowPanels`).
 struct PackedARows: GemmARows {
     var pointer: UnsafePointer<Float>
+    var height = GemmTile.mr
     @inline(__always) func element(_ r: Int) -> Float { pointer[r] }
-    @inline(__always) mutating func advance() { pointer += GemmTile.mr }
+    @inline(__always) mutating func advance() { pointer += height }
 }
+
+/// How many rows of A the micro-kernel computes: `GemmTile.mr`, or 7 for the transposed 1×1
+/// GEMM on maps whose pixel count 7 divides and 8 does not (a 7 × 7 map: 7 panels of 7 rows
+/// where 8-row panels compute 56 rows for 49).
+protocol GemmPanelHeight { static var rows: Int { get } }
+enum EightRowPanels: GemmPanelHeight { static var rows: Int { GemmTile.mr } }
+enum SevenRowPanels: GemmPanelHeight { static var rows: Int { 7 } }
 
 /// `mr` rows read where they lie, `stride` floats apart, each contiguous in k (channels-last
 /// pixels read by `TransposedPointwise` without packing them first).
@@ -93,6 +102,16 @@ func gemmMicroKernel<A: GemmARows>(kc: Int, rows a: A, b: UnsafePointer<Float>,
 func gemmMicroKernel<A: GemmARows, B: GemmBColumns>(kc: Int, rows a: A, columns b: B,
                                                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
                                                     accumulate: Bool, epilogue: GemmEpilogue?) {
+    gemmMicroKernel(kc: kc, rows: a, columns: b, height: EightRowPanels.self, c: c, ldc: ldc, rows: rows, cols: cols,
+                    accumulate: accumulate, epilogue: epilogue)
+}
+
+/// As above, computing only `H.rows` rows (`rows` ≤ `H.rows`); the rows past it are never read.
+@inline(__always)
+func gemmMicroKernel<A: GemmARows, B: GemmBColumns, H: GemmPanelHeight>(
+    kc: Int, rows a: A, columns b: B, height: H.Type, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
+    cols: Int, accumulate: Bool, epilogue: GemmEpilogue?
+) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
     var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -120,8 +139,10 @@ func gemmMicroKernel<A: GemmARows, B: GemmBColumns>(kc: Int, rows a: A, columns 
         c50 = fusedMultiplyAdd(a5, b0, c50); c51 = fusedMultiplyAdd(a5, b1, c51)
         let a6 = SIMD16<Float>(repeating: ap.element(6))
         c60 = fusedMultiplyAdd(a6, b0, c60); c61 = fusedMultiplyAdd(a6, b1, c61)
-        let a7 = SIMD16<Float>(repeating: ap.element(7))
-        c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
+        if H.rows > 7 {
+            let a7 = SIMD16<Float>(repeating: ap.element(7))
+            c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
+        }
         ap.advance()
         bp.advance()
         k -= 1
@@ -138,7 +159,7 @@ func gemmMicroKernel<A: GemmARows, B: GemmBColumns>(kc: Int, rows a: A, columns 
         if rows > 4 { gemmStoreRow(c40, c41, c + 4 * ldc, accumulate: accumulate, finish: finish, bias: bias?[4] ?? 0, activation: act) }
         if rows > 5 { gemmStoreRow(c50, c51, c + 5 * ldc, accumulate: accumulate, finish: finish, bias: bias?[5] ?? 0, activation: act) }
         if rows > 6 { gemmStoreRow(c60, c61, c + 6 * ldc, accumulate: accumulate, finish: finish, bias: bias?[6] ?? 0, activation: act) }
-        if rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate, finish: finish, bias: bias?[7] ?? 0, activation: act) }
+        if H.rows > 7 && rows > 7 { gemmStoreRow(c70, c71, c + 7 * ldc, accumulate: accumulate, finish: finish, bias: bias?[7] ?? 0, activation: act) }
     } else {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: GemmTile.mr * GemmTile.nr) { tile in
             let t = tile.baseAddress!

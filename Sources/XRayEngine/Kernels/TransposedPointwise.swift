@@ -4,7 +4,8 @@
 /// there, so a 7 × 7 map (49 pixels) fills 49 of 64 columns and its ragged edge tile takes
 /// the slow store path; MobileNetV2's 7 × 7 and 14 × 14 pointwise layers ran at 115–175
 /// GFLOP/s. Here the output channels (multiples of 32 in such nets) run along the vectors
-/// and the pixels along the 8 broadcast rows (49 pixels: 56 rows). The weights are packed
+/// and the pixels along the broadcast rows, in panels of 8 or, where that wastes less, 7 (49
+/// pixels: 7 panels of 7 rows, not 56 rows). The weights are packed
 /// once as B panels; per image an NCHW input is packed as A panels (phase 1, threads over pixel
 /// panels), then the workers take 32-channel output panels (phase 2; split by pixels where
 /// there are few): per K block,
@@ -41,11 +42,19 @@ enum TransposedPointwise {
             self.inputChannelStride = inputChannelStride ?? pixels
             self.outputChannelStride = outputChannelStride ?? pixels
         }
-        var pixelPanels: Int { (pixels + GemmTile.mr - 1) / GemmTile.mr }
-        /// Floats of the packed input (A panels `cin × 8`).
-        var packedInputCount: Int { pixelPanels * GemmTile.mr * cin }
-        /// One worker's output tile, `pixelPanels · 8 × 32`.
-        var tileCount: Int { pixelPanels * GemmTile.mr * GemmTile.nr }
+        /// Pixels per panel: 7 where that computes at most 90 % of the rows 8-row panels would (a
+        /// 7 × 7 map: 49 rows for 56), else `GemmTile.mr`. A 7-row panel costs more per row:
+        /// 960 → 320 on 7 × 7 113–117 → 117–127 GFLOP/s with 7 rows, 576 → 96 on 14 × 14 (196 rows
+        /// for 200) 119–125 → 111–121.
+        var panelRows: Int {
+            let seven = (pixels + 6) / 7 * 7, eight = (pixels + GemmTile.mr - 1) / GemmTile.mr * GemmTile.mr
+            return 10 * seven <= 9 * eight ? 7 : GemmTile.mr
+        }
+        var pixelPanels: Int { (pixels + panelRows - 1) / panelRows }
+        /// Floats of the packed input (A panels `cin × panelRows`).
+        var packedInputCount: Int { pixelPanels * panelRows * cin }
+        /// One worker's output tile, `pixelPanels · panelRows × 32`.
+        var tileCount: Int { pixelPanels * panelRows * GemmTile.nr }
         func scratchCount(threads: Int) -> Int { packedInputCount + max(1, threads) * tileCount }
     }
 
@@ -73,7 +82,7 @@ enum TransposedPointwise {
                 inputRows = (x + inputMap.origin, inputMap.pixelPitch)
             } else {
                 ParallelFor.run(count: g.pixelPanels, threads: threads) { p, _ in
-                    packInput(g, x, panel: p, into: packedInput + p * cin * GemmTile.mr)
+                    packInput(g, x, panel: p, into: packedInput + p * cin * g.panelRows)
                 }
             }
             let out = output + image * cout * pixels
@@ -81,15 +90,18 @@ enum TransposedPointwise {
             // so that every worker has work.
             let outputPanels = panels(cout)
             let parts = threads > 1 ? min(g.pixelPanels, (2 * threads + outputPanels - 1) / outputPanels) : 1
-            func multiply<A: VectorActivation>(_ activation: A) {
+            func multiply<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
                 ParallelFor.run(count: outputPanels * parts, threads: threads) { task, worker in
                     let part = task % parts
-                    outputPanel(g, q: task / parts,
+                    outputPanel(g, height: H.self, q: task / parts,
                                 pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
                                 packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
                                 activation: activation, tile: tiles + worker * g.tileCount, output: out,
                                 outputMap: outputMap)
                 }
+            }
+            func multiply<A: VectorActivation>(_ activation: A) {
+                if g.panelRows == 7 { multiply(activation, SevenRowPanels.self) } else { multiply(activation, EightRowPanels.self) }
             }
             switch activation {
             case .none: multiply(IdentityActivation())
@@ -100,16 +112,23 @@ enum TransposedPointwise {
         }
     }
 
-    /// A panel `p`: `dst[k][r] = x[k][8 p + r]`, zero past the last pixel.
+    /// A panel `p`: `dst[k][r] = x[k][mr p + r]` (`mr` = `panelRows`), zero past the last pixel.
     @inline(__always)
     static func packInput(_ g: Geometry, _ x: UnsafePointer<Float>, panel p: Int, into dst: UnsafeMutablePointer<Float>) {
-        let mr = GemmTile.mr, p0 = p * mr
+        let mr = g.panelRows, p0 = p * mr
         let rows = min(mr, g.pixels - p0)
         if rows == mr {
-            for k in 0..<g.cin {
+            // 8 lanes per channel; with 7-row panels the 8th lands where the next channel's
+            // row goes and is overwritten by it (and read, in the input, from the next channel:
+            // the last channel is copied lane by lane, so nothing past the input is read).
+            let vectorChannels = mr == 8 ? g.cin : g.cin - 1
+            for k in 0..<vectorChannels {
                 UnsafeMutableRawPointer(dst + k * mr).storeBytes(
                     of: UnsafeRawPointer(x + k * g.inputChannelStride + p0).loadUnaligned(as: SIMD8<Float>.self),
                     as: SIMD8<Float>.self)
+            }
+            for k in vectorChannels..<g.cin {
+                for r in 0..<mr { dst[k * mr + r] = x[k * g.inputChannelStride + p0 + r] }
             }
         } else {
             for k in 0..<g.cin {
@@ -120,13 +139,14 @@ enum TransposedPointwise {
 
     /// Output channels `32 q ..< 32 q + 32` for the pixels of `pixelPanels`.
     @inline(__always)
-    static func outputPanel<A: VectorActivation>(_ g: Geometry, q: Int, pixelPanels: Range<Int>,
+    static func outputPanel<A: VectorActivation, H: GemmPanelHeight>(_ g: Geometry, height: H.Type, q: Int,
+                                                                     pixelPanels: Range<Int>,
                                                  packedInput: UnsafePointer<Float>,
                                                  inputRows: (UnsafePointer<Float>, Int)?,
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
                                                  output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
-        let mr = GemmTile.mr, nr = GemmTile.nr, cin = g.cin
+        let mr = H.rows, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
         if let map = outputMap, cin <= kBlock {
             // One K block: each panel's rows go out while they are in L1 (a band's expansion has
@@ -134,10 +154,12 @@ enum TransposedPointwise {
             for p in pixelPanels {
                 if let (rows, stride) = inputRows {
                     gemmMicroKernel(kc: cin, rows: StridedARows(pointer: rows + p * mr * stride, stride: stride),
-                                    b: w, c: tile, ldc: nr, rows: mr, cols: nr, accumulate: false, epilogue: nil)
+                                    columns: PackedBColumns(pointer: w), height: H.self, c: tile, ldc: nr, rows: mr,
+                                    cols: nr, accumulate: false, epilogue: nil)
                 } else {
-                    gemmMicroKernel(kc: cin, a: packedInput + p * cin * mr, b: w, c: tile, ldc: nr, rows: mr, cols: nr,
-                                    accumulate: false, epilogue: nil)
+                    gemmMicroKernel(kc: cin, rows: PackedARows(pointer: packedInput + p * cin * mr, height: mr),
+                                    columns: PackedBColumns(pointer: w), height: H.self, c: tile, ldc: nr, rows: mr,
+                                    cols: nr, accumulate: false, epilogue: nil)
                 }
                 storeChannelsLast(UnsafePointer(tile), pixels: p * mr..<min(g.pixels, p * mr + mr), q: q, bias: bias,
                                   activation: activation, output: output, map: map)
@@ -150,14 +172,16 @@ enum TransposedPointwise {
             if let (rows, stride) = inputRows {
                 for p in pixelPanels {
                     gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
-                                    b: w + k0 * nr, c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
-                                    accumulate: k0 > 0, epilogue: nil)
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr, accumulate: k0 > 0,
+                                    epilogue: nil)
                 }
             } else {
                 for p in pixelPanels {
-                    gemmMicroKernel(kc: kc, a: packedInput + p * cin * mr + k0 * mr, b: w + k0 * nr,
-                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr,
-                                    accumulate: k0 > 0, epilogue: nil)
+                    gemmMicroKernel(kc: kc, rows: PackedARows(pointer: packedInput + p * cin * mr + k0 * mr, height: mr),
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr, accumulate: k0 > 0,
+                                    epilogue: nil)
                 }
             }
             k0 += kc
