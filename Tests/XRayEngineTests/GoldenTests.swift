@@ -91,6 +91,22 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    func testConvAddIsFused() throws {
+        // ResNet's eight residual Adds each end in their convolution (with the ReLU after them).
+        let resnet = try Model(contentsOf: Self.goldens.appendingPathComponent("net_resnet.onnx"))
+        XCTAssertGreaterThan(resnet.optimizedOperatorCounts["XRayConvAdd"] ?? 0, 0)
+        XCTAssertNil(resnet.optimizedOperatorCounts["Add"])
+        let cases = try Self.manifest().cases.filter { $0.name.hasPrefix("conv_add_") }
+        XCTAssertEqual(cases.count, 5)
+        for c in cases {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+            XCTAssertEqual(model.optimizedOperatorCounts["XRayConvAdd"], 1, c.name)
+            // conv_add_two_convs: the 1 x 1 shortcut stays a Conv of its own.
+            XCTAssertEqual(model.optimizedOperatorCounts["Conv"], c.name == "conv_add_two_convs" ? 1 : nil, c.name)
+            for threads in [1, 2, 3] { check(c, threads: threads) }
+        }
+    }
+
     func testSessionsForSeveralSizesShareOneModel() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_unet_legacy.onnx"))
         XCTAssertEqual(model.inputs.first?.shape.count, 4)

@@ -75,6 +75,50 @@ final class KernelConvolutionTests: XCTestCase {
                                        padTop: p.0, padLeft: p.1, padBottom: p.2, padRight: p.3)
     }
 
+    /// A residual added in the Winograd output transforms (`ConvAddOperator`) gives exactly what
+    /// the convolution followed by `Add` and the activation gives: partial tiles, batches,
+    /// threads, F(4×4) and F(2×2).
+    func testResidualEpilogueMatchesConvThenAdd() {
+        let cases: [(Convolution2DDescriptor, Int, Int, Int, PackedConvolution2D.Algorithm, FusedActivation, Int)] = [
+            (desc(8, 12, k: 3, pad: 1), 21, 70, 2, .winograd, .relu, 1),
+            (desc(8, 12, k: 3, pad: 1), 21, 70, 1, .winograd, .clip(min: 0, max: 1), 3),
+            (desc(6, 9, k: 3, pad: 1), 13, 11, 2, .winograd2x2, .relu, 2),
+            (desc(16, 16, k: 3, pad: 1), 8, 8, 1, .winograd2x2, .none, 1),
+        ]
+        for (d, h, w, batch, algorithm, activation, threads) in cases {
+            var rng = KernelTestRandom(seed: 7)
+            let input = (0..<(batch * d.inputChannels * h * w)).map { _ in rng.uniform() }
+            let weights = (0..<d.weightCount).map { _ in rng.uniform() }
+            let bias = (0..<d.outputChannels).map { _ in rng.uniform() }
+            let (oh, ow) = d.outputSize(inputHeight: h, inputWidth: w)
+            let residual = (0..<(batch * d.outputChannels * oh * ow)).map { _ in rng.uniform() }
+            func convolve(_ activation: FusedActivation, addingResidual: Bool) -> [Float] {
+                let conv = weights.withUnsafeBufferPointer { wp in
+                    bias.withUnsafeBufferPointer {
+                        PackedConvolution2D(descriptor: d, weights: wp, bias: $0, activation: activation, algorithm: algorithm)
+                    }
+                }
+                XCTAssertTrue(conv.fusesResidual)
+                var output = [Float](repeating: .nan, count: residual.count)
+                var scratch = [Float](repeating: .nan, count: conv.scratchCount(inputHeight: h, inputWidth: w, threads: threads))
+                input.withUnsafeBufferPointer { ip in
+                    output.withUnsafeMutableBufferPointer { op in
+                        scratch.withUnsafeMutableBufferPointer { sp in
+                            residual.withUnsafeBufferPointer { rp in
+                                conv.run(input: ip.baseAddress!, batch: batch, inputHeight: h, inputWidth: w,
+                                         output: op.baseAddress!, scratch: sp.baseAddress!, threads: threads,
+                                         residual: addingResidual ? rp.baseAddress : nil)
+                            }
+                        }
+                    }
+                }
+                return output
+            }
+            let separate = zip(convolve(.none, addingResidual: false), residual).map { referenceActivation($0 + $1, activation) }
+            XCTAssertEqual(convolve(activation, addingResidual: true), separate, "\(algorithm) \(h)x\(w) \(activation)")
+        }
+    }
+
     /// The fused sigmoid (a vector `exp`, not libm's) against the exact value over the whole
     /// range, the saturated tails, ±infinity and NaN: a 1 × 1 identity convolution.
     func testSigmoidEpilogueIsExact() {

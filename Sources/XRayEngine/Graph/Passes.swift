@@ -13,6 +13,42 @@ enum GraphPasses {
         fuseActivations(&graph, opset: opset)
         fusePointwiseDepthwise(&graph)
         fuseConvMaxPool(&graph)
+        fuseConvAdd(&graph)
+    }
+
+    /// Merges a 2-D `Conv` without activation and the `Add` that alone reads it (a residual
+    /// connection; the `Add` may carry a fused activation) into one `ConvAddOperator` node, in
+    /// the `Add`'s place. Where both operands are such convolutions (ResNet's downsampling
+    /// blocks: conv2 and the 1×1 shortcut), the one with the larger kernel takes the `Add`.
+    static func fuseConvAdd(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.opType == "Conv" { if let o = n.outputs.first { producer[o] = i } }
+        var removed = Set<Int>()
+        func kernelArea(_ ci: Int) -> Int? {
+            let conv = graph.nodes[ci]
+            guard conv.fusedActivation == .none, !removed.contains(ci), let o = conv.outputs.first, counts[o] == 1,
+                  let w = conv.input(1), let shape = graph.constants[w]?.shape, shape.count == 4 else { return nil }
+            return shape[2] * shape[3]
+        }
+        for (ai, add) in graph.nodes.enumerated() where add.opType == "Add" && add.inputs.count == 2 {
+            guard add.outputs.count == 1, add.inputs.allSatisfy({ !$0.isEmpty && graph.constants[$0] == nil }),
+                  add.inputs[0] != add.inputs[1] else { continue }
+            let candidates = (0..<2).compactMap { j -> (operand: Int, conv: Int, area: Int)? in
+                guard let ci = producer[add.inputs[j]], let area = kernelArea(ci) else { return nil }
+                return (j, ci, area)
+            }
+            guard let best = candidates.max(by: { $0.area < $1.area || ($0.area == $1.area && $0.operand > $1.operand) })
+            else { continue }
+            let conv = graph.nodes[best.conv]
+            var node = GraphNode(name: "\(conv.name) (conv + add)", opType: ConvAddOperator.opType, domain: "",
+                                 inputs: [conv.inputs[0], add.inputs[1 - best.operand]] + conv.inputs.dropFirst(),
+                                 outputs: add.outputs, attributes: [:])
+            node.fused = [conv, add]
+            graph.nodes[ai] = node
+            removed.insert(best.conv)
+        }
+        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }
 
     /// Merges a 2-D `Conv` (with its fused activation) and the `MaxPool` that is its only

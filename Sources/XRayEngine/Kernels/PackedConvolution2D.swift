@@ -145,6 +145,10 @@ public final class PackedConvolution2D: @unchecked Sendable {
         bias.deallocate()
     }
 
+    /// Whether `run` adds a residual in its epilogue (the Winograd algorithms, whose output
+    /// transform writes each output row once).
+    public var fusesResidual: Bool { algorithm == .winograd || algorithm == .winograd2x2 }
+
     /// Output spatial size for an input of `inputHeight × inputWidth`.
     public func outputSize(inputHeight: Int, inputWidth: Int) -> (height: Int, width: Int) {
         descriptor.outputSize(inputHeight: inputHeight, inputWidth: inputWidth)
@@ -205,8 +209,13 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// Convolves `batch` NCHW images of `inputHeight × inputWidth` into `output`
     /// (`batch × C_out × OH × OW`). `scratch` holds `scratchCount(...)` floats; `output`
     /// must not overlap `input`.
+    ///
+    /// With a `residual` (as long as the output, `fusesResidual` algorithms only) the output is
+    /// `activation(convolution + bias + residual)`.
     public func run(input: UnsafePointer<Float>, batch: Int, inputHeight: Int, inputWidth: Int,
-                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int,
+                    residual: UnsafePointer<Float>? = nil) {
+        precondition(residual == nil || fusesResidual, "\(algorithm) does not add a residual")
         let d = descriptor
         let threads = max(1, threads)
         switch algorithm {
@@ -216,11 +225,11 @@ public final class PackedConvolution2D: @unchecked Sendable {
         case .winograd:
             Winograd43.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
                            batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
-                           threads: threads)
+                           threads: threads, residual: residual)
         case .winograd2x2:
             Winograd22.run(descriptor: d, packedWeights: packed, bias: bias, activation: activation, input: input,
                            batch: batch, height: inputHeight, width: inputWidth, output: output, scratch: scratch,
-                           threads: threads)
+                           threads: threads, residual: residual)
         case .narrowPointwise:
             NarrowPointwise.run(cin: d.inputChannels, cout: d.outputChannels, weights: packed, bias: bias,
                                 activation: activation, input: input, batch: batch, pixels: inputHeight * inputWidth,

@@ -52,19 +52,25 @@ enum Winograd43 {
 
     static func run(descriptor d: Convolution2DDescriptor, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                     activation: FusedActivation, input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int,
+                    residual: UnsafePointer<Float>? = nil) {
         let g = Geometry(d, height: height, width: width)
         let blocks = g.blocks
-        func runBlocks<A: VectorActivation>(_ activation: A) {
+        let outputCount = g.cout * g.outputHeight * g.outputWidth
+        func runBlocks<T: VectorActivation, A: VectorActivation>(_ tileActivation: T, _ activation: A) {
             ParallelFor.run(count: batch * blocks, threads: threads) { task, worker in
                 let image = task / blocks
                 let t0 = (task % blocks) * g.tileBlock
                 block(d, g, t0: t0, t1: min(g.tiles, t0 + g.tileBlock), packedWeights: packedWeights, bias: bias,
-                      activation: activation,
+                      tileActivation: tileActivation, activation: activation,
                       input: input + image * g.cin * height * width, height: height, width: width,
-                      output: output + image * g.cout * g.outputHeight * g.outputWidth,
+                      output: output + image * outputCount, residual: residual.map { $0 + image * outputCount },
                       scratch: scratch + worker * g.scratchPerThread)
             }
+        }
+        // With a residual the activation follows the addition.
+        func runBlocks<A: VectorActivation>(_ activation: A) {
+            if residual != nil { runBlocks(IdentityActivation(), activation) } else { runBlocks(activation, activation) }
         }
         switch activation {
         case .none: runBlocks(IdentityActivation())
@@ -169,10 +175,14 @@ enum Winograd43 {
     }
 
     @inline(__always)
-    static func block<A: VectorActivation>(_ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int,
-                      packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: A,
-                      input: UnsafePointer<Float>, height: Int, width: Int,
-                      output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+    /// `tileActivation` is applied to the transformed tiles, `activation` after adding `residual`
+    /// (when there is one) as the rows are stored.
+    static func block<T: VectorActivation, A: VectorActivation>(
+        _ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int, packedWeights: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, tileActivation: T, activation: A, input: UnsafePointer<Float>, height: Int,
+        width: Int, output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+        scratch: UnsafeMutablePointer<Float>
+    ) {
         let v = scratch
         let m = v + 36 * g.vStride
         let q = m + 36 * g.mStride
@@ -250,6 +260,7 @@ enum Winograd43 {
         for co in 0..<cout {
             let b = SIMD16<Float>(repeating: bias[co])
             let out = output + co * oh * ow
+            let res = residual.map { $0 + co * oh * ow }
             let mc = UnsafePointer(m + co * g.ldm)
             for ty in firstRow...lastRow {
                 let txs = max(0, t0 - ty * g.tilesW), txe = min(g.tilesW, t1 - ty * g.tilesW)
@@ -266,10 +277,10 @@ enum Winograd43 {
                     @inline(__always) func vertical(_ jj: Int, _ a0: SIMD16<Float>, _ a1: SIMD16<Float>, _ a2: SIMD16<Float>,
                                                     _ a3: SIMD16<Float>, _ a4: SIMD16<Float>, _ a5: SIMD16<Float>) {
                         let y = outputTransform1D(a0, a1, a2, a3, a4, a5)
-                        storeVector(activation(y.0 + b), tmp + (0 * 4 + jj) * 16)
-                        storeVector(activation(y.1 + b), tmp + (1 * 4 + jj) * 16)
-                        storeVector(activation(y.2 + b), tmp + (2 * 4 + jj) * 16)
-                        storeVector(activation(y.3 + b), tmp + (3 * 4 + jj) * 16)
+                        storeVector(tileActivation(y.0 + b), tmp + (0 * 4 + jj) * 16)
+                        storeVector(tileActivation(y.1 + b), tmp + (1 * 4 + jj) * 16)
+                        storeVector(tileActivation(y.2 + b), tmp + (2 * 4 + jj) * 16)
+                        storeVector(tileActivation(y.3 + b), tmp + (3 * 4 + jj) * 16)
                     }
                     vertical(0, s0.0, s1.0, s2.0, s3.0, s4.0, s5.0)
                     vertical(1, s0.1, s1.1, s2.1, s3.1, s4.1, s5.1)
@@ -293,6 +304,10 @@ enum Winograd43 {
                             for j in 0..<n {
                                 for jj in 0..<4 where oxBase + 4 * j + jj < ow { orow[4 * j + jj] = src[jj * 16 + j] }
                             }
+                        }
+                        if let res {
+                            ResidualEpilogue.apply(orow, res + oy * ow + oxBase, count: min(4 * n, ow - oxBase),
+                                                   activation: activation)
                         }
                     }
                     x0 += 16

@@ -53,7 +53,8 @@ enum Winograd22 {
 
     static func run(descriptor d: Convolution2DDescriptor, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                     activation: FusedActivation, input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
-                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int,
+                    residual: UnsafePointer<Float>? = nil) {
         let g = Geometry(d, height: height, width: width, threads: threads)
         let v = scratch, m = v + 16 * g.vStride, perThread = m + 16 * g.mStride
         let uStride = GemmPacking.packedACount(m: g.cout, k: g.cin)
@@ -70,12 +71,22 @@ enum Winograd22 {
                                  b: v + xi * g.vStride, kc: g.cin, nc: g.tiles,
                                  c: m + xi * g.mStride, ldc: g.ldm, accumulate: false, epilogue: nil)
             }
-            let imageOutput = output + image * g.cout * g.outputHeight * g.outputWidth
+            let plane = g.outputHeight * g.outputWidth
+            let imageOutput = output + image * g.cout * plane
+            let imageResidual = residual.map { $0 + image * g.cout * plane }
             func outputPhase<A: VectorActivation>(_ activation: A) {
                 ParallelFor.run(count: g.cout, threads: threads) { co, worker in
-                    outputTransform(g, co: co, m: m, bias: bias[co], activation: activation,
-                                    output: imageOutput + co * g.outputHeight * g.outputWidth,
-                                    tmp: perThread + worker * g.scratchPerThread)
+                    let tmp = perThread + worker * g.scratchPerThread
+                    // With a residual the activation follows the addition, on the channel's plane in L1.
+                    if let imageResidual {
+                        outputTransform(g, co: co, m: m, bias: bias[co], activation: IdentityActivation(),
+                                        output: imageOutput + co * plane, tmp: tmp)
+                        ResidualEpilogue.apply(imageOutput + co * plane, imageResidual + co * plane, count: plane,
+                                               activation: activation)
+                    } else {
+                        outputTransform(g, co: co, m: m, bias: bias[co], activation: activation,
+                                        output: imageOutput + co * plane, tmp: tmp)
+                    }
                 }
             }
             switch activation {

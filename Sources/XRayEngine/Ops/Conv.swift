@@ -29,6 +29,7 @@ final class ConvolutionKernelCache: @unchecked Sendable {
     private struct Key: Hashable {
         let descriptor: Convolution2DDescriptor
         let algorithm: PackedConvolution2D.Algorithm
+        let activation: FusedActivation
     }
 
     private let lock = NSLock()
@@ -41,13 +42,16 @@ final class ConvolutionKernelCache: @unchecked Sendable {
         self.weights = weights; self.bias = bias; self.activation = activation
     }
 
-    /// The kernel for `d` on inputs of `height × width`, packed on first use.
-    func kernel(for d: Convolution2DDescriptor, height: Int, width: Int) -> any ConvolutionKernel {
+    /// The kernel for `d` on inputs of `height × width`, packed on first use; with `activation`
+    /// in place of the node's own (a `ConvAddOperator` applies the `Add`'s after its residual).
+    func kernel(for d: Convolution2DDescriptor, height: Int, width: Int,
+                activation: FusedActivation? = nil) -> any ConvolutionKernel {
         let key = Key(descriptor: d,
-                      algorithm: PackedConvolution2D.preferredAlgorithm(for: d, inputHeight: height, inputWidth: width))
+                      algorithm: PackedConvolution2D.preferredAlgorithm(for: d, inputHeight: height, inputWidth: width),
+                      activation: activation ?? self.activation)
         lock.lock(); defer { lock.unlock() }
         if let k = kernels[key] { return k }
-        let k = ConvolutionKernels.make(descriptor: d, weights: weights, bias: bias, activation: activation,
+        let k = ConvolutionKernels.make(descriptor: d, weights: weights, bias: bias, activation: key.activation,
                                         algorithm: key.algorithm)
         kernels[key] = k
         return k
@@ -138,10 +142,11 @@ struct ConvOperator: Operator {
         return [ValueInfo(shape: is1D ? [n, outputChannels, ow] : [n, outputChannels, oh, ow])]
     }
 
-    /// The kernel for an input of `shape` (packed on first use).
-    func kernel(for shape: [Int]) -> any ConvolutionKernel {
+    /// The kernel for an input of `shape` (packed on first use), with the node's activation or `activation`.
+    func kernel(for shape: [Int], activation: FusedActivation? = nil) -> any ConvolutionKernel {
         let (_, c, h, w) = dims(shape)
-        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w)
+        return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w,
+                            activation: activation)
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {

@@ -634,6 +634,32 @@ graph_case("conv_maxpool_shared", [helper.make_node("Conv", ["x", "W", "B"], ["c
                                    helper.make_node("MaxPool", ["c"], ["y"], kernel_shape=[3, 3], strides=[2, 2],
                                                     pads=[1, 1, 1, 1])],
            [("x", [1, 3, 70, 70])], ["y", "c"], inits=[("W", rand(8, 3, 7, 7, scale=0.2)), ("B", rand(8))])
+# Conv + Add fused into one step (a residual connection; `ConvAddOperator`): Winograd F(4x4) with
+# partial tiles, batch 2 and a ReLU after the Add; F(2x2) with the residual as the Add's first
+# operand and no activation; two convolutions into one Add (ResNet's downsampling block: the 3 x 3
+# takes it) with ReLU6; and the paths that run the two steps one after the other: a residual
+# that broadcasts, a strided convolution (im2col GEMM).
+graph_case("conv_add_winograd", [helper.make_node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
+                                 helper.make_node("Add", ["c", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [2, 8, 21, 70]), ("r", [2, 12, 21, 70])], ["y"], inits=[("W", rand(12, 8, 3, 3, scale=0.3))])
+graph_case("conv_add_winograd2x2", [helper.make_node("Conv", ["x", "W", "B"], ["c"], pads=[1, 1, 1, 1]),
+                                    helper.make_node("Add", ["r", "c"], ["y"])],
+           [("x", [2, 6, 13, 11]), ("r", [2, 9, 13, 11])], ["y"],
+           inits=[("W", rand(9, 6, 3, 3, scale=0.3)), ("B", rand(9))])
+graph_case("conv_add_two_convs", [helper.make_node("Conv", ["x", "W1", "B1"], ["s"]),
+                                  helper.make_node("Conv", ["x", "W2", "B2"], ["c"], pads=[1, 1, 1, 1]),
+                                  helper.make_node("Add", ["s", "c"], ["a"]),
+                                  helper.make_node("Clip", ["a", "lo", "hi"], ["y"])],
+           [("x", [1, 8, 16, 40])], ["y"],
+           inits=[("W1", rand(16, 8, 1, 1, scale=0.3)), ("B1", rand(16)), ("W2", rand(16, 8, 3, 3, scale=0.3)),
+                  ("B2", rand(16)), ("lo", np.array(0, dtype=np.float32)), ("hi", np.array(1, dtype=np.float32))])
+graph_case("conv_add_broadcast", [helper.make_node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
+                                  helper.make_node("Add", ["c", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [1, 8, 20, 24]), ("r", [1, 12, 1, 24])], ["y"], inits=[("W", rand(12, 8, 3, 3, scale=0.3))])
+graph_case("conv_add_strided", [helper.make_node("Conv", ["x", "W", "B"], ["c"], strides=[2, 2], pads=[1, 1, 1, 1]),
+                                helper.make_node("Add", ["c", "r"], ["s"]), helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [2, 8, 20, 34]), ("r", [2, 12, 10, 17])], ["y"],
+           inits=[("W", rand(12, 8, 3, 3, scale=0.3)), ("B", rand(12))])
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
