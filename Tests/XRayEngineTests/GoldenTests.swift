@@ -158,18 +158,19 @@ final class GoldenTests: XCTestCase {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
         for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated", "pw_dw_pw_bands_s2",
-                     "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated"] {
+                     "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated", "pw_dw_pw_split_7rows", "pw_dw_pw_split_s2_deep"] {
             let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
             XCTAssertEqual(m.optimizedOperatorCounts, ["XRayPointwiseDepthwise": 1], file)
         }
     }
 
     /// The pointwise-depthwise goldens with 2 and 3 threads: the block splits its output rows
-    /// into one range per worker, each computing the input rows it shares with the next again.
+    /// into one range per worker, each computing the input rows it shares with the next again;
+    /// 7 rows (`pw_dw_pw_split_*`) it splits by expanded channels instead.
     func testPointwiseDepthwiseBlocksWithThreads() throws {
         let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
         let cases = try JSONDecoder().decode(Manifest.self, from: data).cases.filter { $0.name.hasPrefix("pw_dw_pw_") }
-        XCTAssertEqual(cases.count, 6)
+        XCTAssertEqual(cases.count, 8)
         for c in cases {
             let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
             let input = c.inputs[0], output = c.outputs[0]

@@ -112,6 +112,31 @@ enum TransposedPointwise {
         }
     }
 
+    /// Output panels `panels` (32 channels each) of every pixel, on the calling thread, from an
+    /// input packed by `packInput` (all pixel panels) into a channels-last `output` (`bias`
+    /// `32 · ⌈cout / 32⌉` floats): `PointwiseDepthwiseBands` splits a small map's expansion by
+    /// channels. `tile`: `g.tileCount` floats.
+    static func outputPanels(_ g: Geometry, _ panels: Range<Int>, packedInput: UnsafePointer<Float>,
+                             packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
+                             tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, map: ChannelsLastMap) {
+        func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
+            for q in panels {
+                outputPanel(g, height: H.self, q: q, pixelPanels: 0..<g.pixelPanels, packedInput: packedInput,
+                            inputRows: nil, packedWeights: packedWeights, bias: bias, activation: activation, tile: tile,
+                            output: output, outputMap: map)
+            }
+        }
+        func run<A: VectorActivation>(_ activation: A) {
+            if g.panelRows == 7 { run(activation, SevenRowPanels.self) } else { run(activation, EightRowPanels.self) }
+        }
+        switch activation {
+        case .none: run(IdentityActivation())
+        case .relu: run(ReluActivation())
+        case .clip(let low, let high): run(ClipActivation(low: low, high: high))
+        default: run(GeneralActivation(activation: activation))
+        }
+    }
+
     /// A panel `p`: `dst[k][r] = x[k][mr p + r]` (`mr` = `panelRows`), zero past the last pixel.
     @inline(__always)
     static func packInput(_ g: Geometry, _ x: UnsafePointer<Float>, panel p: Int, into dst: UnsafeMutablePointer<Float>) {
