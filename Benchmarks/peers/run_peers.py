@@ -51,8 +51,17 @@ def settle():
     time.sleep(0.3)
 
 
+def warmup_runs(runs):
+    """Untimed runs before each timed batch, the same number for every runtime (XRayEngine's
+    `--warmup`): ONNX Runtime's first run after `settle()` was a cold one, and with few timed
+    runs it raised its median (MobileNetV2, 3 runs: up to a fifth)."""
+    return max(2, runs)
+
+
 def time_runs(fn, runs):
     settle()
+    for _ in range(warmup_runs(runs)):
+        fn()
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -64,7 +73,7 @@ def time_runs(fn, runs):
 def xray_bench(binary, path, shape, threads, runs, input_path, output_path):
     settle()
     cmd = [binary, "bench", path, "--shape", "x".join(map(str, shape)), "--threads", str(threads),
-           "--runs", str(runs), "--warmup", str(max(2, runs)), "--input", input_path, "--save-output", output_path, "--json"]
+           "--runs", str(runs), "--warmup", str(warmup_runs(runs)), "--input", input_path, "--save-output", output_path, "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
