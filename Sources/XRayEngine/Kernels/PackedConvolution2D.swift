@@ -53,15 +53,24 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// F(4×4) 6.1 ms, im2col 5.7 ms, F(2×2) 3.5 ms; at 32 × 32 (64 tiles) F(2×2) wins only in
     /// the network, where the weights are not cached (ResNet-18 two threads 31.1 → 30.5 ms,
     /// the shipped model's tile 9.2 → 8.7 ms); up to 64 × 64, ResNet-18 one thread 60 → 69 ms.
+    /// On one thread, wide layers (`cin · cout ≥ 96 (cin + cout)`) keep F(4×4) from 17 tiles on:
+    /// there its 2.25 instead of 4 multiplies per output outweigh its larger transforms, and no
+    /// second worker streams the weights again (ResNet-18's 256-channel 32 × 32 layers 6.27 /
+    /// 6.04 / 5.67 → 5.41 / 5.42 / 5.47 ms; with two threads F(4×4) was slower there, 2.62 / 2.59 →
+    /// 2.73 / 2.78, and on one thread for the shipped model's 48 → 96 and 96 → 96 at 32 × 32,
+    /// 0.52 / 0.94 → 0.63 / 1.12).
     /// One-group 1×1 convolutions on maps of at most 196 pixels (14 × 14) use the transposed
     /// GEMM: MobileNetV2 one thread 4.87 → 4.49 ms (up to 49 pixels: 4.58; up to 784: 4.61,
     /// 28 × 28 layers run faster as the plain GEMM, 194 vs 176 GFLOP/s).
-    public static func preferredAlgorithm(for d: Convolution2DDescriptor, inputHeight: Int, inputWidth: Int) -> Algorithm {
+    public static func preferredAlgorithm(for d: Convolution2DDescriptor, inputHeight: Int, inputWidth: Int,
+                                          threads: Int = 1) -> Algorithm {
         let algorithm = defaultAlgorithm(for: d)
         let (oh, ow) = d.outputSize(inputHeight: inputHeight, inputWidth: inputWidth)
         if algorithm == .gemm1x1 && supports(.gemm1x1Transposed, d) && oh * ow <= 196 { return .gemm1x1Transposed }
         guard algorithm == .winograd else { return algorithm }
-        return ((oh + 3) / 4) * ((ow + 3) / 4) <= 64 ? .winograd2x2 : .winograd
+        let tiles = ((oh + 3) / 4) * ((ow + 3) / 4)
+        let wide = d.inputChannels * d.outputChannels >= 96 * (d.inputChannels + d.outputChannels)
+        return tiles <= (threads <= 1 && wide ? 16 : 64) ? .winograd2x2 : .winograd
     }
 
     private static func winogradApplies(_ d: Convolution2DDescriptor) -> Bool {

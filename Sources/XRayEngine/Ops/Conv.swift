@@ -44,10 +44,11 @@ final class ConvolutionKernelCache: @unchecked Sendable {
 
     /// The kernel for `d` on inputs of `height × width`, packed on first use; with `activation`
     /// in place of the node's own (a `ConvAddOperator` applies the `Add`'s after its residual).
-    func kernel(for d: Convolution2DDescriptor, height: Int, width: Int,
+    func kernel(for d: Convolution2DDescriptor, height: Int, width: Int, threads: Int,
                 activation: FusedActivation? = nil) -> any ConvolutionKernel {
         let key = Key(descriptor: d,
-                      algorithm: PackedConvolution2D.preferredAlgorithm(for: d, inputHeight: height, inputWidth: width),
+                      algorithm: PackedConvolution2D.preferredAlgorithm(for: d, inputHeight: height, inputWidth: width,
+                                                                        threads: threads),
                       activation: activation ?? self.activation)
         lock.lock(); defer { lock.unlock() }
         if let k = kernels[key] { return k }
@@ -142,16 +143,17 @@ struct ConvOperator: Operator {
         return [ValueInfo(shape: is1D ? [n, outputChannels, ow] : [n, outputChannels, oh, ow])]
     }
 
-    /// The kernel for an input of `shape` (packed on first use), with the node's activation or `activation`.
-    func kernel(for shape: [Int], activation: FusedActivation? = nil) -> any ConvolutionKernel {
+    /// The kernel for an input of `shape` on `threads` threads (packed on first use), with the
+    /// node's activation or `activation`.
+    func kernel(for shape: [Int], threads: Int, activation: FusedActivation? = nil) -> any ConvolutionKernel {
         let (_, c, h, w) = dims(shape)
         return cache.kernel(for: descriptor(height: h, width: w, inputChannels: c), height: h, width: w,
-                            activation: activation)
+                            threads: threads, activation: activation)
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let (n, _, h, w) = dims(ctx.shape(0))
-        let k = kernel(for: ctx.shape(0))
+        let k = kernel(for: ctx.shape(0), threads: ctx.threads)
         let x = ctx.input(0), y = ctx.outputPointers[0], threads = ctx.threads, scratch = ctx.scratch
         return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
     }
@@ -159,7 +161,7 @@ struct ConvOperator: Operator {
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0] else { return 0 }
         let (_, _, h, w) = dims(x.shape)
-        return kernel(for: x.shape).scratchCount(height: h, width: w, threads: threads)
+        return kernel(for: x.shape, threads: threads).scratchCount(height: h, width: w, threads: threads)
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {

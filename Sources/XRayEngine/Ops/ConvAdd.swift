@@ -50,17 +50,18 @@ struct ConvAddOperator: Operator {
     }
 
     /// The kernel that adds the residual itself, where it can on these inputs; else nil.
-    private func fusedKernel(_ inputs: [ValueInfo?]) -> PackedConvolution2D? {
+    private func fusedKernel(_ inputs: [ValueInfo?], threads: Int) -> PackedConvolution2D? {
         guard let x = inputs[0], let r = inputs[1], r.type == .float, x.shape.count == 4,
               let y = try? conv.infer([x])[0], r.shape == y.shape,
-              let kernel = (conv.kernel(for: x.shape, activation: add.node.fusedActivation) as? FastConvolution)?.packed,
+              let kernel = (conv.kernel(for: x.shape, threads: threads, activation: add.node.fusedActivation)
+                            as? FastConvolution)?.packed,
               kernel.fusesResidual else { return nil }
         return kernel
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0], let y = try? conv.infer([x])[0] else { return 0 }
-        if let kernel = fusedKernel(inputs) {
+        if let kernel = fusedKernel(inputs, threads: threads) {
             return kernel.scratchCount(inputHeight: x.shape[2], inputWidth: x.shape[3], threads: threads)
         }
         return y.count + max(conv.scratchCount([x], threads: threads), add.scratchCount(addInputs(y, inputs[1]),
@@ -69,7 +70,7 @@ struct ConvAddOperator: Operator {
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let x = try requireInput(ctx.inputs, 0)
-        if let kernel = fusedKernel(ctx.inputs) {
+        if let kernel = fusedKernel(ctx.inputs, threads: ctx.threads) {
             let input = ctx.input(0), residual = ctx.input(1), output = ctx.outputPointers[0]
             let scratch = ctx.scratch, threads = ctx.threads
             let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])

@@ -34,9 +34,9 @@ struct ConvMaxPoolOperator: Operator {
     }
 
     /// The convolution kernel and the pooling geometry where the two fuse on input `x`, else nil.
-    private func fusedPlan(_ x: ValueInfo) -> (PackedConvolution2D, MaxPool2D.Geometry)? {
+    private func fusedPlan(_ x: ValueInfo, threads: Int) -> (PackedConvolution2D, MaxPool2D.Geometry)? {
         guard x.shape.count == 4, let y = try? conv.infer([x])[0],
-              let kernel = (conv.kernel(for: x.shape) as? FastConvolution)?.packed,
+              let kernel = (conv.kernel(for: x.shape, threads: threads) as? FastConvolution)?.packed,
               kernel.fusesPooling(height: x.shape[2], width: x.shape[3]),
               let geometry = try? pool.maxPool2D(y.shape) else { return nil }
         return (kernel, geometry)
@@ -44,7 +44,7 @@ struct ConvMaxPoolOperator: Operator {
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0], let y = try? conv.infer([x])[0] else { return 0 }
-        if let (kernel, geometry) = fusedPlan(x) {
+        if let (kernel, geometry) = fusedPlan(x, threads: threads) {
             return kernel.pooledScratchCount(height: x.shape[2], width: x.shape[3], pool: geometry, threads: threads)
         }
         return y.count + conv.scratchCount([x], threads: threads)
@@ -52,7 +52,7 @@ struct ConvMaxPoolOperator: Operator {
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let x = try requireInput(ctx.inputs, 0)
-        if let (kernel, geometry) = fusedPlan(x) {
+        if let (kernel, geometry) = fusedPlan(x, threads: ctx.threads) {
             let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
             let (n, h, w) = (x.shape[0], x.shape[2], x.shape[3])
             return {
