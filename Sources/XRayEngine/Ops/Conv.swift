@@ -158,6 +158,19 @@ struct ConvOperator: Operator {
         return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
     }
 
+    /// For a fused node that runs as two steps (`ConvMaxPoolOperator`, `ConvAddOperator`): the
+    /// convolution of `ctx`'s input 0 into the start of `ctx.scratch`, its output's shape there,
+    /// and the scratch left after it for the second step.
+    func stepIntoScratch(_ ctx: StepContext) throws
+        -> (step: Step, output: ValueInfo, pointer: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let x = try requireInput(ctx.inputs, 0)
+        let y = try infer([x])[0]
+        let step = try makeStep(StepContext(inputs: [x], inputPointers: [ctx.input(0)], outputs: [y],
+                                            outputPointers: [ctx.scratch], threads: ctx.threads,
+                                            scratch: ctx.scratch + y.count))
+        return (step, y, ctx.scratch, ctx.scratch + y.count)
+    }
+
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0] else { return 0 }
         let (_, _, h, w) = dims(x.shape)

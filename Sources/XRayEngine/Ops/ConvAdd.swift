@@ -79,16 +79,12 @@ struct ConvAddOperator: Operator {
                            threads: threads, residual: residual)
             }
         }
-        let y = try conv.infer([x])[0]
-        let convolved = ctx.scratch
-        let convStep = try conv.makeStep(StepContext(inputs: [x], inputPointers: [ctx.input(0)], outputs: [y],
-                                                     outputPointers: [convolved], threads: ctx.threads,
-                                                     scratch: convolved + y.count))
+        let (convStep, y, convolved, rest) = try conv.stepIntoScratch(ctx)
         let pointers: [UnsafePointer<Float>?] = convOperand == 0 ? [UnsafePointer(convolved), ctx.input(1)]
                                                                   : [ctx.input(1), UnsafePointer(convolved)]
         let addStep = try add.makeStep(StepContext(inputs: addInputs(y, ctx.inputs[1]), inputPointers: pointers,
                                                    outputs: ctx.outputs, outputPointers: ctx.outputPointers,
-                                                   threads: ctx.threads, scratch: convolved + y.count))
+                                                   threads: ctx.threads, scratch: rest))
         return {
             convStep()
             addStep()

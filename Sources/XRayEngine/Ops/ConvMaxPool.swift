@@ -60,14 +60,10 @@ struct ConvMaxPoolOperator: Operator {
                                  scratch: scratch, threads: threads)
             }
         }
-        let y = try conv.infer([x])[0]
-        let convolved = ctx.scratch
-        let convStep = try conv.makeStep(StepContext(inputs: [x], inputPointers: [ctx.input(0)], outputs: [y],
-                                                     outputPointers: [convolved], threads: ctx.threads,
-                                                     scratch: convolved + y.count))
+        let (convStep, y, convolved, rest) = try conv.stepIntoScratch(ctx)
         let poolStep = try pool.makeStep(StepContext(inputs: [y], inputPointers: [UnsafePointer(convolved)],
                                                      outputs: ctx.outputs, outputPointers: ctx.outputPointers,
-                                                     threads: ctx.threads, scratch: convolved + y.count))
+                                                     threads: ctx.threads, scratch: rest))
         return {
             convStep()
             poolStep()
