@@ -150,8 +150,10 @@ public enum KernelMicroBenchmark {
         })
     }
 
+    /// `residual`: the convolution also adds a residual as long as its output before the ReLU
+    /// (`ConvAddOperator`'s epilogue; Winograd algorithms only).
     private static func convCase(_ name: String, _ d: Convolution2DDescriptor, h: Int, w: Int,
-                                 algorithm: PackedConvolution2D.Algorithm? = nil) -> Case {
+                                 algorithm: PackedConvolution2D.Algorithm? = nil, residual: Bool = false) -> Case {
         let (oh, ow) = d.outputSize(inputHeight: h, inputWidth: w)
         let macs = Double(d.outputChannels * oh * ow * (d.inputChannels / d.groups) * d.kernelHeight * d.kernelWidth)
         return (name, 2 * macs, { threads in
@@ -163,24 +165,25 @@ public enum KernelMicroBenchmark {
                                            bias: UnsafeBufferPointer(start: bias, count: d.outputChannels),
                                            activation: .relu, algorithm: algorithm)
             let output = buffers.make(d.outputChannels * oh * ow)
+            let added = residual ? UnsafePointer(buffers.make(d.outputChannels * oh * ow, seed: 6)) : nil
             let scratch = buffers.make(conv.scratchCount(inputHeight: h, inputWidth: w, threads: threads))
             return {
                 _ = buffers
                 conv.run(input: input, batch: 1, inputHeight: h, inputWidth: w, output: output,
-                              scratch: scratch, threads: threads) }
+                         scratch: scratch, threads: threads, residual: added) }
         })
     }
 
-    /// MobileNetV2's first expanded block (16 → 96, depthwise 3 × 3 stride 2, 96 → 24 on 112 × 112)
-    /// in bands of rows, as `PointwiseDepthwiseOperator` runs it.
-    private static func bandsCase() -> Case {
-        let (cin, channels, cout, size) = (16, 96, 24, 112)
+    /// A MobileNetV2 block (`cin → channels`, depthwise 3 × 3, `channels → cout` on `size × size`)
+    /// as `PointwiseDepthwiseOperator` runs it: in bands of rows, or on 7 × 7 with two threads
+    /// split by channels.
+    private static func bandsCase(_ cin: Int, _ channels: Int, _ cout: Int, size: Int, stride: Int) -> Case {
         let d = Convolution2DDescriptor(inputChannels: channels, outputChannels: channels, groups: channels,
-                                        kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2,
+                                        kernelHeight: 3, kernelWidth: 3, strideHeight: stride, strideWidth: stride,
                                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
         let (oh, ow) = d.outputSize(inputHeight: size, inputWidth: size)
         let macs = Double(size * size * cin * channels + oh * ow * channels * (9 + cout))
-        return ("pw-dw-pw bands 16->96->24 s2 112x112", 2 * macs, { threads in
+        return ("pw-dw-pw \(cin)->\(channels)->\(cout) s\(stride) \(size)x\(size)", 2 * macs, { threads in
             let buffers = Buffers()
             let pitch = (channels + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr
             let expand = buffers.make(TransposedPointwise.packedWeightCount(cout: channels, cin: cin))
@@ -267,7 +270,12 @@ public enum KernelMicroBenchmark {
             convCase("conv3x3 s2 64->128 128x128 (ResNet)", s2(64, 128), h: 128, w: 128),
             convCase("conv3x3 s2 128->256 64x64 (ResNet)", s2(128, 256), h: 64, w: 64),
             convCase("conv3x3 s2 256->512 32x32 (ResNet)", s2(256, 512), h: 32, w: 32),
-            bandsCase(),
+            convCase("conv3x3 256->256 32x32 winograd + residual", mid, h: 32, w: 32, algorithm: .winograd,
+                     residual: true),
+            convCase("conv3x3 64->64 128x128 winograd + residual (ResNet)", c3, h: 128, w: 128,
+                     algorithm: .winograd, residual: true),
+            bandsCase(16, 96, 24, size: 112, stride: 2),
+            bandsCase(160, 960, 160, size: 7, stride: 1),
         ]
     }
 }
