@@ -159,9 +159,11 @@ struct PointwiseDepthwiseBands {
                     zeroPixels(y, d.padLeft + width..<paddedWidth)
                 }
             }
-            TransposedPointwise.outputPanels(expand, q..<q + 1, packedInput: packedInput, packedWeights: w.expand,
+            TransposedPointwise.outputPanels(expand, q..<q + 1, pixelPanels: 0..<expand.pixelPanels,
+                                             packedInput: packedInput, inputRows: nil, packedWeights: w.expand,
                                              bias: w.expandBias, activation: w.expandActivation,
-                                             tile: tiles + worker * layout.tile, output: expanded, map: expandedMap)
+                                             tile: tiles + worker * layout.tile, output: expanded,
+                                             outputMap: expandedMap)
             switch w.depthwiseActivation {
             case .none: depthwisePanel(IdentityActivation(), q)
             case .relu: depthwisePanel(ReluActivation(), q)

@@ -88,42 +88,33 @@ enum TransposedPointwise {
             let out = output + image * cout * pixels
             // Few output panels (a block's 24-channel projection has one) are split by pixels too,
             // so that every worker has work.
-            let outputPanels = panels(cout)
-            let parts = threads > 1 ? min(g.pixelPanels, (2 * threads + outputPanels - 1) / outputPanels) : 1
-            func multiply<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
-                ParallelFor.run(count: outputPanels * parts, threads: threads) { task, worker in
-                    let part = task % parts
-                    outputPanel(g, height: H.self, q: task / parts,
-                                pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
-                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
-                                activation: activation, tile: tiles + worker * g.tileCount, output: out,
-                                outputMap: outputMap)
-                }
-            }
-            func multiply<A: VectorActivation>(_ activation: A) {
-                if g.panelRows == 7 { multiply(activation, SevenRowPanels.self) } else { multiply(activation, EightRowPanels.self) }
-            }
-            switch activation {
-            case .none: multiply(IdentityActivation())
-            case .relu: multiply(ReluActivation())
-            case .clip(let low, let high): multiply(ClipActivation(low: low, high: high))
-            default: multiply(GeneralActivation(activation: activation))
+            let channelPanels = panels(cout)
+            let parts = threads > 1 ? min(g.pixelPanels, (2 * threads + channelPanels - 1) / channelPanels) : 1
+            ParallelFor.run(count: channelPanels * parts, threads: threads) { task, worker in
+                let part = task % parts, q = task / parts
+                outputPanels(g, q..<q + 1,
+                             pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
+                             packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
+                             activation: activation, tile: tiles + worker * g.tileCount, output: out,
+                             outputMap: outputMap)
             }
         }
     }
 
-    /// Output panels `panels` (32 channels each) of every pixel, on the calling thread, from an
-    /// input packed by `packInput` (all pixel panels) into a channels-last `output` (`bias`
-    /// `32 · ⌈cout / 32⌉` floats): `PointwiseDepthwiseBands` splits a small map's expansion by
-    /// channels. `tile`: `g.tileCount` floats.
-    static func outputPanels(_ g: Geometry, _ panels: Range<Int>, packedInput: UnsafePointer<Float>,
+    /// Output panels `panels` (32 channels each) for the pixels of `pixelPanels`, on the calling
+    /// thread, with the activation and the panel height resolved once for them: `run` gives each
+    /// task one panel; `PointwiseDepthwiseBands` splits a small map's expansion by channels.
+    /// Arguments as `outputPanel`'s; `tile`: `g.tileCount` floats.
+    static func outputPanels(_ g: Geometry, _ panels: Range<Int>, pixelPanels: Range<Int>,
+                             packedInput: UnsafePointer<Float>, inputRows: (UnsafePointer<Float>, Int)?,
                              packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
-                             tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, map: ChannelsLastMap) {
+                             tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                             outputMap: ChannelsLastMap?) {
         func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
             for q in panels {
-                outputPanel(g, height: H.self, q: q, pixelPanels: 0..<g.pixelPanels, packedInput: packedInput,
-                            inputRows: nil, packedWeights: packedWeights, bias: bias, activation: activation, tile: tile,
-                            output: output, outputMap: map)
+                outputPanel(g, height: H.self, q: q, pixelPanels: pixelPanels, packedInput: packedInput,
+                            inputRows: inputRows, packedWeights: packedWeights, bias: bias, activation: activation,
+                            tile: tile, output: output, outputMap: outputMap)
             }
         }
         func run<A: VectorActivation>(_ activation: A) {
