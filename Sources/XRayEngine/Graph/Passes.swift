@@ -4,8 +4,8 @@ import Foundation
 enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
     /// into Conv, fuse activations into Conv and Add (a residual block's ReLU), merge
-    /// pointwise → depthwise → pointwise convolution chains into one block and a Conv with the
-    /// MaxPool that reads it.
+    /// pointwise → depthwise → pointwise convolution chains into one block, a Conv with the
+    /// MaxPool that reads it, and a Conv with the residual Add that reads it.
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
@@ -22,8 +22,7 @@ enum GraphPasses {
     /// blocks: conv2 and the 1×1 shortcut), the one with the larger kernel takes the `Add`.
     static func fuseConvAdd(_ graph: inout GraphIR) {
         let counts = consumerCounts(graph)
-        var producer: [String: Int] = [:]
-        for (i, n) in graph.nodes.enumerated() where n.opType == "Conv" { if let o = n.outputs.first { producer[o] = i } }
+        let producer = convProducers(graph)
         var removed = Set<Int>()
         func kernelArea(_ ci: Int) -> Int? {
             let conv = graph.nodes[ci]
@@ -48,15 +47,14 @@ enum GraphPasses {
             graph.nodes[ai] = node
             removed.insert(best.conv)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(removed, from: &graph)
     }
 
     /// Merges a 2-D `Conv` (with its fused activation) and the `MaxPool` that is its only
     /// reader (ResNet's stem) into one `ConvMaxPoolOperator` node, in the MaxPool's place.
     static func fuseConvMaxPool(_ graph: inout GraphIR) {
         let counts = consumerCounts(graph)
-        var producer: [String: Int] = [:]
-        for (i, n) in graph.nodes.enumerated() where n.opType == "Conv" { if let o = n.outputs.first { producer[o] = i } }
+        let producer = convProducers(graph)
         var removed = Set<Int>()
         for (pi, pool) in graph.nodes.enumerated() where pool.opType == "MaxPool" {
             guard pool.outputs.count == 1 || pool.outputs[1].isEmpty,
@@ -70,7 +68,7 @@ enum GraphPasses {
             graph.nodes[pi] = node
             removed.insert(ci)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(removed, from: &graph)
     }
 
     /// Merges `Conv 1×1 → depthwise Conv → Conv 1×1` chains (MobileNet's inverted residual
@@ -107,6 +105,18 @@ enum GraphPasses {
             graph.nodes[ci] = block
             removed.formUnion([ai, bi])
         }
+        removeNodes(removed, from: &graph)
+    }
+
+    /// Index of the `Conv` node that makes each value a `Conv` makes.
+    static func convProducers(_ graph: GraphIR) -> [String: Int] {
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.opType == "Conv" { if let o = n.outputs.first { producer[o] = i } }
+        return producer
+    }
+
+    /// Drops the nodes at `removed` (merged into others by a fusion pass), keeping the order.
+    static func removeNodes(_ removed: Set<Int>, from graph: inout GraphIR) {
         graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
     }
 
@@ -190,7 +200,7 @@ enum GraphPasses {
             graph.nodes[ci] = updated
             removed.insert(bi)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(removed, from: &graph)
         pruneConstants(&graph)
     }
 
@@ -208,7 +218,7 @@ enum GraphPasses {
             graph.nodes[ci].outputs = [act.outputs[0]]
             removed.insert(ai)
         }
-        graph.nodes = graph.nodes.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+        removeNodes(removed, from: &graph)
     }
 
     static func activation(of node: GraphNode, constants: [String: HostTensor], opset: Int) -> FusedActivation? {

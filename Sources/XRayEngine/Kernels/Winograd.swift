@@ -174,9 +174,9 @@ enum Winograd43 {
         storeVector(quarter(8), dst + 32); storeVector(quarter(12), dst + 48)
     }
 
-    @inline(__always)
     /// `tileActivation` is applied to the transformed tiles, `activation` after adding `residual`
     /// (when there is one) as the rows are stored.
+    @inline(__always)
     static func block<T: VectorActivation, A: VectorActivation>(
         _ d: Convolution2DDescriptor, _ g: Geometry, t0: Int, t1: Int, packedWeights: UnsafePointer<Float>,
         bias: UnsafePointer<Float>, tileActivation: T, activation: A, input: UnsafePointer<Float>, height: Int,
