@@ -26,7 +26,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Threads the kernels may use.")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Timed runs.")
+    @Option(help: "Timed runs (with --kernels: per case and thread count, the best is kept).")
     var runs: Int = 10
 
     @Option(help: "Untimed runs before timing.")
@@ -58,7 +58,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         if kernels {
-            print(KernelMicroBenchmark.run(threads: threads == 1 ? [1] : [1, threads], filter: filter), terminator: "")
+            print(KernelMicroBenchmark.run(threads: threads == 1 ? [1] : [1, threads], repeats: runs, filter: filter), terminator: "")
             return
         }
         if let dir = e2e {
@@ -116,7 +116,7 @@ struct BenchCommand: AsyncParsableCommand {
                 "planned_memory_bytes": session.peakMemoryBytes, "peak_rss_bytes": rss,
                 "load_s": loadSeconds, "steps": session.stepCount,
             ]
-            if profile { obj["profile"] = steps.map { ["step": $0.label, "ms": $0.seconds * 1e3] } }
+            if profile { obj["profile"] = steps.map { ["step": $0.label, "ms": $0.seconds * 1e3, "median_ms": $0.medianSeconds * 1e3] } }
             let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
             return
@@ -133,19 +133,21 @@ struct BenchCommand: AsyncParsableCommand {
     /// Steps grouped by op type, then the slowest steps.
     private func printProfile(_ steps: [Session.StepTiming]) {
         let total = steps.reduce(0) { $0 + $1.seconds }
+        let medianTotal = steps.reduce(0) { $0 + $1.medianSeconds }
         var byOp: [String: (Double, Int)] = [:]
         for s in steps {
             let op = s.label.split(separator: "(").last.map { String($0.dropLast()) } ?? s.label
             byOp[op, default: (0, 0)].0 += s.seconds
             byOp[op, default: (0, 0)].1 += 1
         }
-        print(String(format: "\nprofile    sum of per-step minima %.2f ms", total * 1e3))
+        print(String(format: "\nprofile    sum of per-step minima %.2f ms, of medians %.2f ms", total * 1e3, medianTotal * 1e3))
         for (op, (t, n)) in byOp.sorted(by: { $0.value.0 > $1.value.0 }) {
             print("  " + op.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%4d steps %9.2f ms %5.1f%%", n, t * 1e3, 100 * t / total))
         }
         print("slowest steps")
         for s in steps.sorted(by: { $0.seconds > $1.seconds }).prefix(15) {
-            print(String(format: "  %9.2f ms %5.1f%%  %@", s.seconds * 1e3, 100 * s.seconds / total, s.label as NSString))
+            print(String(format: "  %9.2f ms %5.1f%% (median %.2f)  %@", s.seconds * 1e3, 100 * s.seconds / total,
+                         s.medianSeconds * 1e3, s.label as NSString))
         }
     }
 

@@ -266,6 +266,9 @@ public final class Session {
         /// Fastest of the profiled runs, in seconds (the minimum rather than the median:
         /// on a shared machine it is the estimate least disturbed by other processes).
         public var seconds: Double
+        /// Median of the profiled runs, in seconds: far above `seconds` where the step often
+        /// waits (a worker late to a parallel step, a cache the previous step evicted).
+        public var medianSeconds: Double
     }
 
     /// Runs the model `runs` times timing every step separately (opt-in: the plain
@@ -281,7 +284,8 @@ public final class Session {
             }
         }
         return zip(stepLabels, samples).map { label, s in
-            StepTiming(label: label, seconds: s.min()!)
+            let sorted = s.sorted()
+            return StepTiming(label: label, seconds: sorted[0], medianSeconds: sorted[sorted.count / 2])
         }
     }
 

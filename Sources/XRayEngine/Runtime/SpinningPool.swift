@@ -14,9 +14,9 @@ import Synchronization
 /// first use, one fewer than the processors, and park on a condition when idle.
 ///
 /// Protocol: the whole job state a helper needs before it owns a task lives in one atomic
-/// word, `ticket` = generation (20 bits) | workers (6) | count (19) | next task (19). A helper
-/// takes task `i` by compare-and-swap of that word, so it can never take a task of a later
-/// job; once it owns a task the job cannot finish, so `job` still points at that job's body.
+/// word, `ticket` = generation (20 bits) | workers (6) | end (19) | next task (19): tasks
+/// `next ..< end` are left. A worker takes one by compare-and-swap of that word, so it can
+/// never take a task of a later job; once it owns a task the job cannot finish, so `job` still points at that job's body.
 @available(macOS 15.0, iOS 18.0, tvOS 18.0, watchOS 11.0, visionOS 2.0, *)
 final class SpinningPool: @unchecked Sendable {
     static let shared = SpinningPool(helpers: ProcessInfo.processInfo.activeProcessorCount - 1)
@@ -82,15 +82,22 @@ final class SpinningPool: @unchecked Sendable {
         return true
     }
 
-    /// Takes and runs tasks of job `generation` until none are left.
+    /// Takes and runs tasks of job `generation` until none are left: the caller (worker 0)
+    /// from the front, the helpers from the back, so that with two workers each takes the
+    /// same half of every step's tasks run after run (a band of rows stays in the cache of the
+    /// core that wrote it) and a worker that falls behind still has its share taken over.
+    /// Against one shared counter (in-process A/B, alternate runs on two threads, median of
+    /// the paired ratios): MobileNetV2 −1.2 % (three runs of 2000), ResNet-18 −1.3 %, U-Net ±0.4 %.
     private func work(as worker: Int, generation: Int) {
         var t = ticket.load(ordering: .acquiring)
         while true {
-            let (g, workers, count, next) = Self.decode(t)
-            guard g == generation, worker < workers, next < count else { return }
-            let (exchanged, original) = ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing)
+            let (g, workers, end, next) = Self.decode(t)
+            guard g == generation, worker < workers, next < end else { return }
+            let task = worker == 0 ? next : end - 1
+            let taken = worker == 0 ? t + 1 : t - (1 << 19)
+            let (exchanged, original) = ticket.compareExchange(expected: t, desired: taken, ordering: .acquiringAndReleasing)
             guard exchanged else { t = original; continue }
-            Self.invoke(UnsafeRawPointer(bitPattern: job.load(ordering: .acquiring))!, next, worker)
+            Self.invoke(UnsafeRawPointer(bitPattern: job.load(ordering: .acquiring))!, task, worker)
             completed.add(1, ordering: .releasing)
             t = ticket.load(ordering: .acquiring)
         }
