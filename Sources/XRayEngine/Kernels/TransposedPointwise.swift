@@ -208,26 +208,30 @@ enum TransposedPointwise {
                               activation: activation, output: output, map: map)
             return
         }
-        // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias).
+        // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias), 16 × 16 blocks in
+        // registers, then the last pixels lane by lane.
         let channels = min(nr, g.cout - q * nr)
-        for j in 0..<channels {
-            let co = q * nr + j
-            let b = SIMD16<Float>(repeating: bias[co])
-            let row = output + co * g.outputChannelStride
-            let column = UnsafePointer(tile + j)
-            var p = first
-            while p + 16 <= end {
-                var v = SIMD16<Float>()
-                for l in 0..<16 { v[l] = column[(p &+ l) &* nr] }
-                storeVector(activation(v + b), row + p)
-                p += 16
+        let blockEnd = first + (end - first) / 16 * 16
+        var p = first
+        let channelStride = g.outputChannelStride
+        while p < blockEnd {
+            var j0 = 0
+            while j0 < channels {
+                let rows = output + ((q &* nr &+ j0) &* channelStride &+ p), rowBias = bias + (q &* nr &+ j0)
+                let count = min(16, channels &- j0)
+                transpose16x16(UnsafePointer(tile + (p &* nr &+ j0)), stride: nr) { j, v in
+                    if j < count { storeVector(activation(v + SIMD16<Float>(repeating: rowBias[j])), rows + j &* channelStride) }
+                }
+                j0 &+= 16
             }
-            if p < end {
-                var v = SIMD16<Float>()
-                for l in 0..<(end - p) { v[l] = column[(p &+ l) &* nr] }
-                let y = activation(v + b)
-                for l in 0..<(end - p) { row[p + l] = y[l] }
-            }
+            p &+= 16
+        }
+        for j in 0..<channels where blockEnd < end {
+            let co = q * nr + j, column = UnsafePointer(tile + j)
+            var v = SIMD16<Float>()
+            for l in 0..<(end - blockEnd) { v[l] = column[(blockEnd &+ l) &* nr] }
+            let y = activation(v + SIMD16<Float>(repeating: bias[co]))
+            for l in 0..<(end - blockEnd) { output[co * g.outputChannelStride + blockEnd + l] = y[l] }
         }
     }
 }
@@ -241,11 +245,21 @@ extension TransposedPointwise {
         let nr = GemmTile.nr
         let b0 = loadVector(bias + q * nr), b1 = loadVector(bias + q * nr + 16)
         var t = tile
-        for p in pixels {
-            let row = output + map.offset(p) + q * nr
-            storeVector(activation(loadVector(t) + b0), row)
-            storeVector(activation(loadVector(t + 16) + b1), row + 16)
+        // One division for the first pixel, then along the rows (a division per pixel was a
+        // tenth of MobileNetV2's 3 -> 32 stem).
+        var (y, x) = map.position(pixels.lowerBound)
+        var dst = output + map.origin + y * map.rowPitch + x * map.pixelPitch + q * nr
+        for _ in pixels {
+            storeVector(activation(loadVector(t) + b0), dst)
+            storeVector(activation(loadVector(t + 16) + b1), dst + 16)
             t += nr
+            x += 1
+            if x == map.width {
+                (y, x) = (y + 1, 0)
+                dst = output + map.origin + y * map.rowPitch + q * nr
+            } else {
+                dst += map.pixelPitch
+            }
         }
     }
 }
@@ -258,6 +272,11 @@ struct ChannelsLastMap {
     let pixelPitch: Int
     let origin: Int
 
+    /// Row and column of pixel `p` (no division within the first row).
     @inline(__always)
-    func offset(_ p: Int) -> Int { origin &+ (p / width) &* rowPitch &+ (p % width) &* pixelPitch }
+    func position(_ p: Int) -> (row: Int, column: Int) {
+        if p < width { return (0, p) }
+        let row = p / width
+        return (row, p - row * width)
+    }
 }
