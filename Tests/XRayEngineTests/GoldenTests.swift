@@ -153,12 +153,14 @@ final class GoldenTests: XCTestCase {
 
     /// MobileNet's pointwise → depthwise → pointwise chains become one block, run in bands of
     /// rows (the goldens `pw_dw_pw_block_*` check it on images of one band, `pw_dw_pw_bands_*`
-    /// on wide ones of several).
+    /// on wide ones of several); so does a first layer with a small kernel before a depthwise
+    /// convolution (`pw_dw_pw_stem_*`; on a map narrower than 8 pixels it runs unfused).
     func testPointwiseDepthwiseBlocksAreFused() throws {
         let model = try Model(contentsOf: Self.goldens.appendingPathComponent("net_mobilenetv2.onnx"))
         XCTAssertEqual(model.optimizedOperatorCounts["XRayPointwiseDepthwise"], 4)
         for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated", "pw_dw_pw_bands_s2",
-                     "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated", "pw_dw_pw_split_7rows", "pw_dw_pw_split_s2_deep"] {
+                     "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated", "pw_dw_pw_split_7rows", "pw_dw_pw_split_s2_deep",
+                     "pw_dw_pw_stem_s2", "pw_dw_pw_stem_5x5", "pw_dw_pw_stem_narrow"] {
             let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
             // pw_dw_pw_split_7rows has a 3 × 3 convolution before its block.
             XCTAssertEqual(m.optimizedOperatorCounts,
@@ -173,7 +175,7 @@ final class GoldenTests: XCTestCase {
     func testPointwiseDepthwiseBlocksWithThreads() throws {
         let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
         let cases = try JSONDecoder().decode(Manifest.self, from: data).cases.filter { $0.name.hasPrefix("pw_dw_pw_") }
-        XCTAssertEqual(cases.count, 8)
+        XCTAssertEqual(cases.count, 11)
         for c in cases {
             let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
             let input = c.inputs[0], output = c.outputs[0]

@@ -73,7 +73,7 @@ enum GraphPasses {
 
     /// Merges `Conv 1×1 → depthwise Conv → Conv 1×1` chains (MobileNet's inverted residual
     /// blocks; each intermediate used once) into one `PointwiseDepthwiseOperator` node, which
-    /// runs channels-last inside on small maps.
+    /// runs channels-last inside; the first Conv may also have a small kernel (a first layer).
     static func fusePointwiseDepthwise(_ graph: inout GraphIR) {
         let counts = consumerCounts(graph)
         var consumer: [String: Int] = [:]
@@ -89,8 +89,14 @@ enum GraphPasses {
             let unpadded = ((try? n.ints("pads")) ?? nil).map { $0.allSatisfy { $0 == 0 } } ?? true
             return unit && unpadded
         }
+        /// A pointwise convolution, or one of at most `TransposedPointwise.kBlock` multiply-adds
+        /// per output (a first layer: `ChannelsLastConvolution`).
+        func isFirstStage(_ n: GraphNode) -> Bool {
+            guard let w = weights(n), (try? n.int("group", default: 1)) == 1 else { return false }
+            return isPointwise(n) || w[1] * w[2] * w[3] <= TransposedPointwise.kBlock
+        }
         var removed = Set<Int>()
-        for (ai, a) in graph.nodes.enumerated() where !removed.contains(ai) && isPointwise(a) {
+        for (ai, a) in graph.nodes.enumerated() where !removed.contains(ai) && isFirstStage(a) {
             guard let aw = weights(a), let ao = a.outputs.first, counts[ao] == 1, let bi = consumer[ao],
                   let bw = weights(graph.nodes[bi]), bw[0] == aw[0], bw[1] == 1,
                   (try? graph.nodes[bi].int("group", default: 1)) == aw[0],

@@ -47,6 +47,15 @@ struct StridedARows: GemmARows {
     @inline(__always) mutating func advance() { pointer += 1 }
 }
 
+/// `mr` consecutive floats read in place at `origin + offsets[k]` (a convolution's taps over
+/// `StridePlanes`, pixels along the rows: `ChannelsLastConvolution`).
+struct TapARows: GemmARows {
+    let origin: UnsafePointer<Float>
+    var offsets: UnsafePointer<Int>
+    @inline(__always) func element(_ r: Int) -> Float { origin[offsets[0] &+ r] }
+    @inline(__always) mutating func advance() { offsets += 1 }
+}
+
 /// Where the micro-kernel reads its `nr` columns of B: `vectors()` is the current k's row.
 protocol GemmBColumns {
     func vectors() -> (SIMD16<Float>, SIMD16<Float>)

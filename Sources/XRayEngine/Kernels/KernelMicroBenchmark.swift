@@ -177,17 +177,29 @@ public enum KernelMicroBenchmark {
     /// A MobileNetV2 block (`cin → channels`, depthwise 3 × 3, `channels → cout` on `size × size`)
     /// as `PointwiseDepthwiseOperator` runs it: in bands of rows, or on 7 × 7 with two threads
     /// split by channels.
-    private static func bandsCase(_ cin: Int, _ channels: Int, _ cout: Int, size: Int, stride: Int) -> Case {
+    /// A pointwise-depthwise block on `size × size` inputs; with `first` (a k × k stride-s first
+    /// stage, MobileNetV2's stem) read through the input's planes.
+    private static func bandsCase(_ cin: Int, _ channels: Int, _ cout: Int, size: Int, stride: Int,
+                                  first: (kernel: Int, stride: Int)? = nil) -> Case {
+        let e = Convolution2DDescriptor(inputChannels: cin, outputChannels: channels, kernelHeight: first?.kernel ?? 1,
+                                        kernelWidth: first?.kernel ?? 1, strideHeight: first?.stride ?? 1,
+                                        strideWidth: first?.stride ?? 1, padTop: (first?.kernel ?? 1) / 2,
+                                        padLeft: (first?.kernel ?? 1) / 2, padBottom: (first?.kernel ?? 1) / 2,
+                                        padRight: (first?.kernel ?? 1) / 2)
+        let (eh, ew) = e.outputSize(inputHeight: size, inputWidth: size)
+        let depth = cin * e.kernelHeight * e.kernelWidth
         let d = Convolution2DDescriptor(inputChannels: channels, outputChannels: channels, groups: channels,
                                         kernelHeight: 3, kernelWidth: 3, strideHeight: stride, strideWidth: stride,
                                         padTop: 1, padLeft: 1, padBottom: 1, padRight: 1)
-        let (oh, ow) = d.outputSize(inputHeight: size, inputWidth: size)
-        let macs = Double(size * size * cin * channels + oh * ow * channels * (9 + cout))
-        return ("pw-dw-pw \(cin)->\(channels)->\(cout) s\(stride) \(size)x\(size)", 2 * macs, { threads in
+        let (oh, ow) = d.outputSize(inputHeight: eh, inputWidth: ew)
+        let macs = Double(eh * ew * depth * channels + oh * ow * channels * (9 + cout))
+        let name = first.map { "conv\($0.kernel)x\($0.kernel) s\($0.stride)-dw-pw \(cin)->\(channels)->\(cout) \(size)x\(size)" }
+            ?? "pw-dw-pw \(cin)->\(channels)->\(cout) s\(stride) \(size)x\(size)"
+        return (name, 2 * macs, { threads in
             let buffers = Buffers()
             let pitch = (channels + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr
-            let expand = buffers.make(TransposedPointwise.packedWeightCount(cout: channels, cin: cin))
-            TransposedPointwise.packWeights(cout: channels, cin: cin, weights: buffers.make(channels * cin, seed: 4),
+            let expand = buffers.make(TransposedPointwise.packedWeightCount(cout: channels, cin: depth))
+            TransposedPointwise.packWeights(cout: channels, cin: depth, weights: buffers.make(channels * depth, seed: 4),
                                             into: expand)
             let project = buffers.make(TransposedPointwise.packedWeightCount(cout: cout, cin: channels))
             TransposedPointwise.packWeights(cout: cout, cin: channels, weights: buffers.make(cout * channels, seed: 5),
@@ -201,8 +213,9 @@ public enum KernelMicroBenchmark {
                 expand: expand, expandBias: bias, expandActivation: .clip(min: 0, max: 6), depthwise: depthwise,
                 depthwiseBias: bias, depthwiseActivation: .clip(min: 0, max: 6), project: project, projectBias: bias,
                 projectActivation: .none)
-            let bands = PointwiseDepthwiseBands(cin: cin, channels: channels, cout: cout, height: size, width: size,
-                                                depthwise: d, channelPitch: pitch, threads: threads)
+            let bands = PointwiseDepthwiseBands(cin: cin, channels: channels, cout: cout, height: eh, width: ew,
+                                                depthwise: d, channelPitch: pitch, threads: threads,
+                                                convolution: first.map { _ in ChannelsLastConvolution(e, height: size, width: size) })
             let input = buffers.make(cin * size * size, seed: 3), output = buffers.make(cout * oh * ow)
             let scratch = buffers.make(bands.scratchCount)
             return {
@@ -275,6 +288,7 @@ public enum KernelMicroBenchmark {
             convCase("conv3x3 64->64 128x128 winograd + residual (ResNet)", c3, h: 128, w: 128,
                      algorithm: .winograd, residual: true),
             bandsCase(16, 96, 24, size: 112, stride: 2),
+            bandsCase(3, 32, 16, size: 224, stride: 1, first: (kernel: 3, stride: 2)),
             bandsCase(160, 960, 160, size: 7, stride: 1),
         ]
     }

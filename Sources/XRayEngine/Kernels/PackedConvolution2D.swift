@@ -357,20 +357,12 @@ public final class PackedConvolution2D: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with, per im2col row `(c, ky, kx)`, where its tap reads in the planes (for
-    /// flat output 0).
+    /// Runs `body` with the planes' tap offsets of every input channel (`StridePlanes.tapOffsets`).
     private func withTapOffsets(_ g: StridePlanes, _ body: (UnsafePointer<Int>) -> Void) {
-        let d = descriptor, taps = d.kernelHeight * d.kernelWidth
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: d.inputChannels * taps) { table in
-            let offsets = table.baseAddress!
-            for c in 0..<d.inputChannels {
-                for ky in 0..<d.kernelHeight {
-                    for kx in 0..<d.kernelWidth {
-                        offsets[c * taps + ky * d.kernelWidth + kx] = c * g.channelCount + g.tapOffset(ky, kx)
-                    }
-                }
-            }
-            body(offsets)
+        let d = descriptor
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: d.inputChannels * d.kernelHeight * d.kernelWidth) { table in
+            g.tapOffsets(channels: d.inputChannels, into: table.baseAddress!)
+            body(table.baseAddress!)
         }
     }
 

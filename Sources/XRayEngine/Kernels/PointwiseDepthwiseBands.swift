@@ -16,6 +16,10 @@ import Darwin
 /// band's rows of the NCHW output. Input rows that two
 /// bands share (a 3 × 3 kernel's overlap) are moved up the buffer, not computed again. Each
 /// worker takes one contiguous range of output rows: one parallel hand-off per block.
+///
+/// The first stage may also be a k × k convolution (`ChannelsLastConvolution`: a network's
+/// first layer before its first depthwise convolution), read from the input's `StridePlanes`,
+/// which are filled once per image before the bands.
 struct PointwiseDepthwiseBands {
     /// The block's packed weights (layouts of `TransposedPointwise` and `ChannelsLastDepthwise`;
     /// biases of the first two stages `channelPitch` long) and activations.
@@ -30,7 +34,10 @@ struct PointwiseDepthwiseBands {
     static let bufferBytes = 256 << 10
 
     let cin: Int, channels: Int, cout: Int
+    /// The expanded map's size (the input's, but for a strided `convolution`).
     let height: Int, width: Int
+    /// The first stage where it is a k × k convolution; nil for 1 × 1.
+    let convolution: ChannelsLastConvolution?
     let depthwise: Convolution2DDescriptor
     let paddedWidth: Int
     let outputHeight: Int, outputWidth: Int
@@ -43,9 +50,11 @@ struct PointwiseDepthwiseBands {
     /// Whether the block runs in two phases over the whole map instead (`runSplittingChannels`).
     let splitsChannels: Bool
 
+    /// - height, width: the expanded map's size (`convolution`'s output size).
     init(cin: Int, channels: Int, cout: Int, height: Int, width: Int, depthwise d: Convolution2DDescriptor,
-         channelPitch: Int, threads: Int) {
+         channelPitch: Int, threads: Int, convolution: ChannelsLastConvolution? = nil) {
         self.cin = cin
+        self.convolution = convolution
         self.channels = channels
         self.cout = cout
         self.height = height
@@ -63,7 +72,7 @@ struct PointwiseDepthwiseBands {
                 && Self.inputRows(rows + 1, d) * rowBytes <= Self.bufferBytes { rows += 1 }
         bandRows = rows
         let wholeImageBytes = (height + d.padTop + d.padBottom) * rowBytes
-        splitsChannels = threads > 1 && outputHeight < 4 * parts && outputHeight % parts != 0
+        splitsChannels = convolution == nil && threads > 1 && outputHeight < 4 * parts && outputHeight % parts != 0
             && wholeImageBytes <= Self.wholeImageBytesLimit
     }
 
@@ -80,6 +89,11 @@ struct PointwiseDepthwiseBands {
     /// Whole panels of 8 pixels: the second GEMM reads their rows in place.
     private var depthwiseCount: Int { (bandRows * outputWidth + 7) / 8 * 8 * channelPitch }
     private var gemmCount: Int {
+        if convolution != nil {
+            return max(ChannelsLastConvolution.tileCount,
+                       TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: bandRows * outputWidth)
+                        .scratchCount(threads: 1))
+        }
         let expandPixels = min(height, Self.inputRows(bandRows, depthwise)) * width
         return max(TransposedPointwise.Geometry(cin: cin, cout: channels, pixels: expandPixels).scratchCount(threads: 1),
                    TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: bandRows * outputWidth)
@@ -87,8 +101,10 @@ struct PointwiseDepthwiseBands {
     }
     private var scratchPerWorker: Int { expandedCount + depthwiseCount + gemmCount }
 
-    /// Floats of scratch `run` needs.
-    var scratchCount: Int { splitsChannels ? split.count : parts * scratchPerWorker }
+    /// Floats of scratch `run` needs: the planes of a k × k first stage, then each worker's.
+    var scratchCount: Int { splitsChannels ? split.count : planesCount + parts * scratchPerWorker }
+
+    private var planesCount: Int { convolution?.planesCount ?? 0 }
 
     /// `runSplittingChannels`' scratch: the padded expanded image, the depthwise output, the
     /// packed input, then per worker a tile of the expansion and the projection's scratch.
@@ -109,9 +125,11 @@ struct PointwiseDepthwiseBands {
             runSplittingChannels(w, input: input, output: output, scratch: scratch)
             return
         }
+        convolution?.fill(input, planes: scratch, threads: threads)
+        let planes = UnsafePointer(scratch), workers = scratch + planesCount
         ParallelFor.run(count: parts, threads: threads) { part, worker in
-            rows(part * outputHeight / parts..<(part + 1) * outputHeight / parts, w, input: input, output: output,
-                 scratch: scratch + worker * scratchPerWorker)
+            rows(part * outputHeight / parts..<(part + 1) * outputHeight / parts, w, input: input, planes: planes,
+                 output: output, scratch: workers + worker * scratchPerWorker)
         }
     }
 
@@ -179,7 +197,8 @@ struct PointwiseDepthwiseBands {
                                 scratch: projectScratch, threads: parts)
     }
 
-    private func rows(_ outputRows: Range<Int>, _ w: Weights, input: UnsafePointer<Float>,
+    /// - planes: `convolution`'s planes of the input (filled), else unused.
+    private func rows(_ outputRows: Range<Int>, _ w: Weights, input: UnsafePointer<Float>, planes: UnsafePointer<Float>,
                       output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats
         let expanded = scratch, depthwiseOut = expanded + expandedCount
@@ -214,6 +233,13 @@ struct PointwiseDepthwiseBands {
                     continue
                 }
                 let count = min(needed - r, height - y)
+                if let convolution {
+                    convolution.rows(y..<y + count, channelPanels: cp / GemmTile.nr, planes: planes, weights: w.expand,
+                                     bias: w.expandBias, activation: w.expandActivation, tile: gemmScratch,
+                                     output: expanded, map: expandedMap(r))
+                    r += count
+                    continue
+                }
                 TransposedPointwise.run(cin: cin, cout: channels, packedWeights: w.expand, bias: w.expandBias,
                                         activation: w.expandActivation, input: input + y * width,
                                         inputChannelStride: height * width, batch: 1, pixels: count * width,

@@ -59,6 +59,20 @@ struct StridePlanes {
         return ((dy % sh) * sw + dx % sw) * planeCount + (dy / sh) * pitch + dx / sw
     }
 
+    /// Writes, per im2col row `(c, ky, kx)` of `channels` channels whose planes lie
+    /// `channelCount` floats apart, where its tap reads for flat output 0 (`kh · kw · channels`
+    /// offsets): the implicit GEMM's K rows.
+    func tapOffsets(channels: Int, into offsets: UnsafeMutablePointer<Int>) {
+        let d = descriptor, taps = d.kernelHeight * d.kernelWidth
+        for c in 0..<channels {
+            for ky in 0..<d.kernelHeight {
+                for kx in 0..<d.kernelWidth {
+                    offsets[c * taps + ky * d.kernelWidth + kx] = c * channelCount + tapOffset(ky, kx)
+                }
+            }
+        }
+    }
+
     /// Copies one `height × width` channel into its zero-padded planes (`channelCount` floats).
     /// `padsAreZero`: the planes were filled before with this geometry (or zeroed), so the
     /// padding already holds zeros and only the image positions are written (zeroing four

@@ -16,6 +16,12 @@
 /// ones, against the limit 196, 0.16–0.29 → 0.11–0.24): the hand-offs of the three stages cost more
 /// than computing a band's overlapping rows twice. Blocks that are not plain (strided or padded
 /// pointwise convolutions) run the three convolutions as they are.
+///
+/// The first stage may also be a convolution with a small kernel (at most 256 multiply-adds
+/// per output: MobileNetV2's 3 → 32 stride-2 stem, 27), run channels-last from the input's
+/// stride planes (`ChannelsLastConvolution`). MobileNetV2's stem and first depthwise block ran
+/// as two NCHW steps whose 32-channel 112 × 112 image (1.6 MB) went out and back through L2,
+/// and the NCHW depthwise kernel made 25 GFLOP/s there.
 struct PointwiseDepthwiseOperator: Operator {
     static let opType = "XRayPointwiseDepthwise"
 
@@ -31,7 +37,7 @@ struct PointwiseDepthwiseOperator: Operator {
         let projectWeights: UnsafeMutablePointer<Float>, projectBias: UnsafeMutablePointer<Float>
 
         init(expand: ConvolutionKernelCache, depthwise: ConvolutionKernelCache, project: ConvolutionKernelCache,
-             depthwiseDescriptor d: Convolution2DDescriptor, inputChannels: Int, outputChannels: Int) {
+             depthwiseDescriptor d: Convolution2DDescriptor, expandDepth: Int, outputChannels: Int) {
             let channels = d.outputChannels
             channelPitch = (channels + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr
             @inline(__always) func copy(_ values: [Float], count: Int) -> UnsafeMutablePointer<Float> {
@@ -42,9 +48,9 @@ struct PointwiseDepthwiseOperator: Operator {
             }
             let pitch = (channels + GemmTile.nr - 1) / GemmTile.nr * GemmTile.nr
             let e = UnsafeMutablePointer<Float>.allocate(capacity: TransposedPointwise.packedWeightCount(cout: channels,
-                                                                                                       cin: inputChannels))
+                                                                                                       cin: expandDepth))
             expand.weights.withUnsafeBufferPointer {
-                TransposedPointwise.packWeights(cout: channels, cin: inputChannels, weights: $0.baseAddress!, into: e)
+                TransposedPointwise.packWeights(cout: channels, cin: expandDepth, weights: $0.baseAddress!, into: e)
             }
             let p = UnsafeMutablePointer<Float>.allocate(capacity: TransposedPointwise.packedWeightCount(cout: outputChannels,
                                                                                                        cin: channels))
@@ -76,13 +82,14 @@ struct PointwiseDepthwiseOperator: Operator {
         let channels = expand.outputChannels
         guard depthwise.group == channels, depthwise.outputChannels == channels, depthwise.inputChannelsPerGroup == 1,
               project.inputChannelsPerGroup == channels, project.group == 1, expand.group == 1,
-              expand.kernel == [1, 1], project.kernel == [1, 1], depthwise.kernel.count == 2 else {
+              expand.kernel.count == 2, project.kernel == [1, 1], depthwise.kernel.count == 2 else {
             throw node.error("not a pointwise → depthwise → pointwise block")
         }
         // Geometry-free parts of the depthwise descriptor (pads are set per input size).
         let d = depthwise.descriptor(height: 1, width: 1, inputChannels: channels)
         packed = PackedWeights(expand: expand.cache, depthwise: depthwise.cache, project: project.cache,
-                               depthwiseDescriptor: d, inputChannels: expand.inputChannelsPerGroup,
+                               depthwiseDescriptor: d,
+                               expandDepth: expand.inputChannelsPerGroup * expand.kernel[0] * expand.kernel[1],
                                outputChannels: project.outputChannels)
     }
 
@@ -110,16 +117,21 @@ struct PointwiseDepthwiseOperator: Operator {
         guard x.shape.count == 4 else { return nil }
         let (h, w) = (x.shape[2], x.shape[3])
         let e = expand.descriptor(height: h, width: w, inputChannels: x.shape[1])
-        guard e.strideHeight == 1, e.strideWidth == 1, e.padTop == 0, e.padLeft == 0, e.padBottom == 0,
-              e.padRight == 0 else { return nil }
-        let d = depthwise.descriptor(height: h, width: w, inputChannels: expand.outputChannels)
-        let (oh, ow) = d.outputSize(inputHeight: h, inputWidth: w)
+        var convolution: ChannelsLastConvolution? = nil
+        if e.kernelHeight != 1 || e.kernelWidth != 1 || e.strideHeight != 1 || e.strideWidth != 1 || e.padTop != 0
+            || e.padLeft != 0 || e.padBottom != 0 || e.padRight != 0 {
+            guard ChannelsLastConvolution.applies(e, height: h, width: w) else { return nil }
+            convolution = ChannelsLastConvolution(e, height: h, width: w)
+        }
+        let (eh, ew) = e.outputSize(inputHeight: h, inputWidth: w)
+        let d = depthwise.descriptor(height: eh, width: ew, inputChannels: expand.outputChannels)
+        let (oh, ow) = d.outputSize(inputHeight: eh, inputWidth: ew)
         let p = project.descriptor(height: oh, width: ow, inputChannels: expand.outputChannels)
         guard oh > 0, ow > 0, p.strideHeight == 1, p.strideWidth == 1, p.padTop == 0, p.padLeft == 0,
               p.padBottom == 0, p.padRight == 0 else { return nil }
         return PointwiseDepthwiseBands(cin: x.shape[1], channels: expand.outputChannels, cout: project.outputChannels,
-                                       height: h, width: w, depthwise: d, channelPitch: packed.channelPitch,
-                                       threads: threads)
+                                       height: eh, width: ew, depthwise: d, channelPitch: packed.channelPitch,
+                                       threads: threads, convolution: convolution)
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
@@ -140,7 +152,7 @@ struct PointwiseDepthwiseOperator: Operator {
             depthwiseActivation: depthwise.cache.activation,
             project: packed.projectWeights, projectBias: packed.projectBias, projectActivation: project.cache.activation)
         let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
-        let inputCount = bands.cin * bands.height * bands.width
+        let inputCount = x.shape[1] * x.shape[2] * x.shape[3]
         let outputCount = bands.cout * bands.outputHeight * bands.outputWidth
         return {
             _ = packed   // keeps the weights alive

@@ -681,6 +681,26 @@ graph_case("pw_dw_pw_split_s2_deep", [helper.make_node("Conv", ["x", "W1", "B1"]
                                       helper.make_node("Relu", ["d"], ["dr"]),
                                       helper.make_node("Conv", ["dr", "W3", "B3"], ["y"])],
            [("x", [1, 300, 14, 6])], ["y"], inits=_inits)
+# A first layer fused as the block's first stage (`ChannelsLastConvolution`): MobileNetV2's stem
+# shape (3 x 3 stride 2) with 40 channels (a partial 32-channel panel), batch 2 and a 27-wide map
+# (the last 8-pixel panel shifted left); a 5 x 5 stride-1 first stage before a stride-2 depthwise;
+# and a map narrower than one panel, where the three convolutions run one after the other.
+_inits = [("W1", rand(40, 3, 3, 3, scale=0.3)), ("B1", rand(40)), ("W2", rand(40, 1, 3, 3)), ("B2", rand(40)),
+          ("W3", rand(20, 40, 1, 1, scale=0.3)), ("B3", rand(20)), ("lo", np.array(0, np.float32)),
+          ("hi", np.array(6, np.float32))]
+_stem = [helper.make_node("Conv", ["x", "W1", "B1"], ["a"], strides=[2, 2], pads=[1, 1, 1, 1]),
+         helper.make_node("Clip", ["a", "lo", "hi"], ["a6"]),
+         helper.make_node("Conv", ["a6", "W2", "B2"], ["d"], group=40, pads=[1, 1, 1, 1]),
+         helper.make_node("Clip", ["d", "lo", "hi"], ["d6"]),
+         helper.make_node("Conv", ["d6", "W3", "B3"], ["y"])]
+graph_case("pw_dw_pw_stem_s2", _stem, [("x", [2, 3, 38, 53])], ["y"], inits=_inits)
+graph_case("pw_dw_pw_stem_narrow", _stem, [("x", [1, 3, 12, 10])], ["y"], inits=_inits)
+_inits = [("W1", rand(16, 2, 5, 5, scale=0.3)), ("W2", rand(16, 1, 3, 3)), ("W3", rand(8, 16, 1, 1, scale=0.3))]
+graph_case("pw_dw_pw_stem_5x5", [helper.make_node("Conv", ["x", "W1"], ["a"], pads=[2, 2, 2, 2]),
+                                 helper.make_node("Conv", ["a", "W2"], ["d"], group=16, strides=[2, 2], pads=[1, 1, 1, 1]),
+                                 helper.make_node("Relu", ["d"], ["dr"]),
+                                 helper.make_node("Conv", ["dr", "W3"], ["y"])],
+           [("x", [1, 2, 20, 30])], ["y"], inits=_inits)
 
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
