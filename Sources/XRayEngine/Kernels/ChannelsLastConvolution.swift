@@ -14,12 +14,14 @@ struct ChannelsLastConvolution {
     /// Per im2col row, where its tap reads in the planes (`StridePlanes.tapOffsets`).
     private let offsets: [Int]
 
-    /// Whether it runs `d` on `height × width` inputs: one group, one K block, and output rows
-    /// of at least one 8-pixel panel (a row's last panel is shifted left to end at its end).
+    /// Whether it runs `d` on `height × width` inputs: one group, one K block, output rows of at
+    /// least one 8-pixel panel (a row's last panel is shifted left to end at its end), and planes
+    /// within `StridePlanes.maxImageFloats`.
     static func applies(_ d: Convolution2DDescriptor, height: Int, width: Int) -> Bool {
         let (oh, ow) = d.outputSize(inputHeight: height, inputWidth: width)
         return d.groups == 1 && d.inputChannels * d.kernelHeight * d.kernelWidth <= TransposedPointwise.kBlock
             && oh > 0 && ow >= GemmTile.mr
+            && d.inputChannels * StridePlanes(d, height: height, width: width).channelCount <= StridePlanes.maxImageFloats
     }
 
     init(_ d: Convolution2DDescriptor, height: Int, width: Int) {

@@ -202,7 +202,7 @@ public final class PackedConvolution2D: @unchecked Sendable {
         let d = descriptor
         guard algorithm == .im2colGemm else { return 0 }
         let count = d.inputChannels * StridePlanes(d, height: height, width: width).channelCount
-        return count <= 16 << 20 ? count : 0
+        return count <= StridePlanes.maxImageFloats ? count : 0
     }
 
     /// Plane im2col over flat columns (the pitch's spare columns computed, then dropped) where

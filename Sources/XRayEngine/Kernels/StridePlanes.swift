@@ -40,6 +40,10 @@ struct StridePlanes {
         planeCount = max(planeRows * pitch, flatOutputs + reach)
     }
 
+    /// Most floats a kernel keeps in planes for one image (64 MB); larger images take a path
+    /// without planes.
+    static let maxImageFloats = 16 << 20
+
     /// Planes per channel.
     var phases: Int { descriptor.strideHeight * descriptor.strideWidth }
 
