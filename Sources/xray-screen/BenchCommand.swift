@@ -41,7 +41,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    @Flag(help: "Also time every step of the plan and print where the time goes.")
+    @Flag(help: "Also time every step of the plan (fastest and median of the runs) and print where the time goes.")
     var profile = false
 
     @Flag(help: "Run the kernel micro-benchmarks instead of a model.")
