@@ -31,22 +31,34 @@ enum ChannelsLastDepthwise {
     /// - bias: `channelPitch` floats.
     static func run(_ g: Geometry, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
                     input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, threads: Int) {
-        func blocks<A: VectorActivation>(_ activation: A) {
-            ParallelFor.run(count: g.channelPitch / 16, threads: threads) { block, _ in
-                channelBlock(g, c0: block * 16, weights: weights, bias: bias, activation: activation,
-                             input: input, output: output)
+        ParallelFor.run(count: g.channelPitch / 16, threads: threads) { block, _ in
+            channelBlocks(g, block..<block + 1, weights: weights, bias: bias, activation: activation, input: input,
+                          output: output)
+        }
+    }
+
+    /// The 16-channel blocks `blocks` (channels `16 b ..< 16 b + 16`) on the calling thread, the
+    /// activation resolved once for them (the channel split of `PointwiseDepthwiseBands` takes
+    /// two per 32-channel panel).
+    static func channelBlocks(_ g: Geometry, _ blocks: Range<Int>, weights: UnsafePointer<Float>,
+                              bias: UnsafePointer<Float>, activation: FusedActivation, input: UnsafePointer<Float>,
+                              output: UnsafeMutablePointer<Float>) {
+        func run<A: VectorActivation>(_ activation: A) {
+            for block in blocks {
+                channelBlock(g, c0: block * 16, weights: weights, bias: bias, activation: activation, input: input,
+                             output: output)
             }
         }
         switch activation {
-        case .none: blocks(IdentityActivation())
-        case .relu: blocks(ReluActivation())
-        case .clip(let low, let high): blocks(ClipActivation(low: low, high: high))
-        default: blocks(GeneralActivation(activation: activation))
+        case .none: run(IdentityActivation())
+        case .relu: run(ReluActivation())
+        case .clip(let low, let high): run(ClipActivation(low: low, high: high))
+        default: run(GeneralActivation(activation: activation))
         }
     }
 
     @inline(__always)
-    static func channelBlock<A: VectorActivation>(_ g: Geometry, c0: Int, weights: UnsafePointer<Float>,
+    private static func channelBlock<A: VectorActivation>(_ g: Geometry, c0: Int, weights: UnsafePointer<Float>,
                                                   bias: UnsafePointer<Float>, activation: A,
                                                   input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
         let d = g.descriptor, cp = g.channelPitch

@@ -176,16 +176,14 @@ public enum KernelMicroBenchmark {
 
     /// A MobileNetV2 block (`cin → channels`, depthwise 3 × 3, `channels → cout` on `size × size`)
     /// as `PointwiseDepthwiseOperator` runs it: in bands of rows, or on 7 × 7 with two threads
-    /// split by channels.
-    /// A pointwise-depthwise block on `size × size` inputs; with `first` (a k × k stride-s first
-    /// stage, MobileNetV2's stem) read through the input's planes.
+    /// split by channels. With `first`, the first stage is a k × k stride-s convolution (MobileNetV2's
+    /// stem) read through the input's planes.
     private static func bandsCase(_ cin: Int, _ channels: Int, _ cout: Int, size: Int, stride: Int,
                                   first: (kernel: Int, stride: Int)? = nil) -> Case {
-        let e = Convolution2DDescriptor(inputChannels: cin, outputChannels: channels, kernelHeight: first?.kernel ?? 1,
-                                        kernelWidth: first?.kernel ?? 1, strideHeight: first?.stride ?? 1,
-                                        strideWidth: first?.stride ?? 1, padTop: (first?.kernel ?? 1) / 2,
-                                        padLeft: (first?.kernel ?? 1) / 2, padBottom: (first?.kernel ?? 1) / 2,
-                                        padRight: (first?.kernel ?? 1) / 2)
+        let k = first?.kernel ?? 1, s = first?.stride ?? 1
+        let e = Convolution2DDescriptor(inputChannels: cin, outputChannels: channels, kernelHeight: k, kernelWidth: k,
+                                        strideHeight: s, strideWidth: s, padTop: k / 2, padLeft: k / 2,
+                                        padBottom: k / 2, padRight: k / 2)
         let (eh, ew) = e.outputSize(inputHeight: size, inputWidth: size)
         let depth = cin * e.kernelHeight * e.kernelWidth
         let d = Convolution2DDescriptor(inputChannels: channels, outputChannels: channels, groups: channels,

@@ -157,12 +157,6 @@ struct PointwiseDepthwiseBands {
         let geometry = ChannelsLastDepthwise.Geometry(descriptor: d, paddedWidth: paddedWidth,
                                                       outputHeight: outputHeight, outputWidth: outputWidth,
                                                       channelPitch: cp)
-        func depthwisePanel<A: VectorActivation>(_ activation: A, _ q: Int) {
-            for c0 in stride(from: q * GemmTile.nr, to: (q + 1) * GemmTile.nr, by: 16) {
-                ChannelsLastDepthwise.channelBlock(geometry, c0: c0, weights: w.depthwise, bias: w.depthwiseBias,
-                                                   activation: activation, input: expanded, output: depthwiseOut)
-            }
-        }
         ParallelFor.run(count: cp / GemmTile.nr, threads: parts) { q, worker in
             // This panel's channels of the padding: whole pad rows, and the pad columns of the others.
             let c0 = q * GemmTile.nr
@@ -182,12 +176,10 @@ struct PointwiseDepthwiseBands {
                                              bias: w.expandBias, activation: w.expandActivation,
                                              tile: tiles + worker * layout.tile, output: expanded,
                                              outputMap: expandedMap)
-            switch w.depthwiseActivation {
-            case .none: depthwisePanel(IdentityActivation(), q)
-            case .relu: depthwisePanel(ReluActivation(), q)
-            case .clip(let low, let high): depthwisePanel(ClipActivation(low: low, high: high), q)
-            default: depthwisePanel(GeneralActivation(activation: w.depthwiseActivation), q)
-            }
+            ChannelsLastDepthwise.channelBlocks(geometry, q * GemmTile.nr / 16..<(q + 1) * GemmTile.nr / 16,
+                                                weights: w.depthwise, bias: w.depthwiseBias,
+                                                activation: w.depthwiseActivation, input: expanded,
+                                                output: depthwiseOut)
         }
         TransposedPointwise.run(cin: channels, cout: cout, packedWeights: w.project, bias: w.projectBias,
                                 activation: w.projectActivation, input: depthwiseOut,
@@ -237,13 +229,13 @@ struct PointwiseDepthwiseBands {
                     convolution.rows(y..<y + count, channelPanels: cp / GemmTile.nr, planes: planes, weights: w.expand,
                                      bias: w.expandBias, activation: w.expandActivation, tile: gemmScratch,
                                      output: expanded, map: expandedMap(r))
-                    r += count
-                    continue
+                } else {
+                    TransposedPointwise.run(cin: cin, cout: channels, packedWeights: w.expand, bias: w.expandBias,
+                                            activation: w.expandActivation, input: input + y * width,
+                                            inputChannelStride: height * width, batch: 1, pixels: count * width,
+                                            output: expanded, outputMap: expandedMap(r), scratch: gemmScratch,
+                                            threads: 1)
                 }
-                TransposedPointwise.run(cin: cin, cout: channels, packedWeights: w.expand, bias: w.expandBias,
-                                        activation: w.expandActivation, input: input + y * width,
-                                        inputChannelStride: height * width, batch: 1, pixels: count * width,
-                                        output: expanded, outputMap: expandedMap(r), scratch: gemmScratch, threads: 1)
                 r += count
             }
             heldTop = top
