@@ -44,10 +44,7 @@ struct ChannelsLastConvolution {
 
     /// Fills the planes of one NCHW image (threads over channels).
     func fill(_ input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>, threads: Int) {
-        let g = geometry, inputPlane = g.height * g.width
-        ParallelFor.run(count: inputChannels, threads: threads) { c, _ in
-            g.fill(input + c * inputPlane, planes: planes + c * g.channelCount)
-        }
+        geometry.fill(channels: inputChannels, of: input, planes: planes, threads: threads)
     }
 
     /// Output rows `rows`, `channelPanels` panels of 32 channels, into the channels-last `output`

@@ -369,12 +369,9 @@ public final class PackedConvolution2D: @unchecked Sendable {
     /// Per image of `input`: fills every channel's planes (threads over channels), then `body(image)`.
     private func forEachImage(input: UnsafePointer<Float>, batch: Int, geometry g: StridePlanes,
                               planes: UnsafeMutablePointer<Float>, threads: Int, _ body: (Int) -> Void) {
-        let cin = descriptor.inputChannels, inputPlane = g.height * g.width
+        let cin = descriptor.inputChannels
         for image in 0..<batch {
-            let imageInput = input + image * cin * inputPlane
-            ParallelFor.run(count: cin, threads: threads) { c, _ in
-                g.fill(imageInput + c * inputPlane, planes: planes + c * g.channelCount)
-            }
+            g.fill(channels: cin, of: input + image * cin * g.height * g.width, planes: planes, threads: threads)
             body(image)
         }
     }

@@ -77,6 +77,15 @@ struct StridePlanes {
         }
     }
 
+    /// Fills the planes of `channels` NCHW channels (threads over channels), channel `c`'s at
+    /// `planes + c · channelCount`.
+    func fill(channels: Int, of input: UnsafePointer<Float>, planes: UnsafeMutablePointer<Float>, threads: Int) {
+        let inputPlane = height * width
+        ParallelFor.run(count: channels, threads: threads) { c, _ in
+            fill(input + c * inputPlane, planes: planes + c * channelCount)
+        }
+    }
+
     /// Copies one `height × width` channel into its zero-padded planes (`channelCount` floats).
     /// `padsAreZero`: the planes were filled before with this geometry (or zeroed), so the
     /// padding already holds zeros and only the image positions are written (zeroing four
