@@ -38,6 +38,13 @@ protocol GemmPanelHeight { static var rows: Int { get } }
 enum EightRowPanels: GemmPanelHeight { static var rows: Int { GemmTile.mr } }
 enum SevenRowPanels: GemmPanelHeight { static var rows: Int { 7 } }
 
+/// How many of B's `nr` columns the micro-kernel computes: all 32, or the first 16 (the
+/// transposed 1×1 GEMM's last panel of at most 16 output channels: MobileNetV2's 16-channel
+/// projection computed 32 columns for 16).
+protocol GemmPanelWidth { static var vectors: Int { get } }
+enum FullWidthPanels: GemmPanelWidth { static var vectors: Int { 2 } }
+enum HalfWidthPanels: GemmPanelWidth { static var vectors: Int { 1 } }
+
 /// `mr` rows read where they lie, `stride` floats apart, each contiguous in k (channels-last
 /// pixels read by `TransposedPointwise` without packing them first).
 struct StridedARows: GemmARows {
@@ -121,6 +128,17 @@ func gemmMicroKernel<A: GemmARows, B: GemmBColumns, H: GemmPanelHeight>(
     kc: Int, rows a: A, columns b: B, height: H.Type, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int,
     cols: Int, accumulate: Bool, epilogue: GemmEpilogue?
 ) {
+    gemmMicroKernel(kc: kc, rows: a, columns: b, height: H.self, width: FullWidthPanels.self, c: c, ldc: ldc,
+                    rows: rows, cols: cols, accumulate: accumulate, epilogue: epilogue)
+}
+
+/// As above, computing only B's first `16 · W.vectors` columns (`cols` ≤ that; with
+/// `HalfWidthPanels` the second vector of each B row is never used, and `epilogue` must be nil).
+@inline(__always)
+func gemmMicroKernel<A: GemmARows, B: GemmBColumns, H: GemmPanelHeight, W: GemmPanelWidth>(
+    kc: Int, rows a: A, columns b: B, height: H.Type, width: W.Type, c: UnsafeMutablePointer<Float>, ldc: Int,
+    rows: Int, cols: Int, accumulate: Bool, epilogue: GemmEpilogue?
+) {
     var c00 = SIMD16<Float>(), c01 = SIMD16<Float>()
     var c10 = SIMD16<Float>(), c11 = SIMD16<Float>()
     var c20 = SIMD16<Float>(), c21 = SIMD16<Float>()
@@ -135,28 +153,38 @@ func gemmMicroKernel<A: GemmARows, B: GemmBColumns, H: GemmPanelHeight>(
     while k > 0 {
         let (b0, b1) = bp.vectors()
         let a0 = SIMD16<Float>(repeating: ap.element(0))
-        c00 = fusedMultiplyAdd(a0, b0, c00); c01 = fusedMultiplyAdd(a0, b1, c01)
+        c00 = fusedMultiplyAdd(a0, b0, c00); if W.vectors > 1 { c01 = fusedMultiplyAdd(a0, b1, c01) }
         let a1 = SIMD16<Float>(repeating: ap.element(1))
-        c10 = fusedMultiplyAdd(a1, b0, c10); c11 = fusedMultiplyAdd(a1, b1, c11)
+        c10 = fusedMultiplyAdd(a1, b0, c10); if W.vectors > 1 { c11 = fusedMultiplyAdd(a1, b1, c11) }
         let a2 = SIMD16<Float>(repeating: ap.element(2))
-        c20 = fusedMultiplyAdd(a2, b0, c20); c21 = fusedMultiplyAdd(a2, b1, c21)
+        c20 = fusedMultiplyAdd(a2, b0, c20); if W.vectors > 1 { c21 = fusedMultiplyAdd(a2, b1, c21) }
         let a3 = SIMD16<Float>(repeating: ap.element(3))
-        c30 = fusedMultiplyAdd(a3, b0, c30); c31 = fusedMultiplyAdd(a3, b1, c31)
+        c30 = fusedMultiplyAdd(a3, b0, c30); if W.vectors > 1 { c31 = fusedMultiplyAdd(a3, b1, c31) }
         let a4 = SIMD16<Float>(repeating: ap.element(4))
-        c40 = fusedMultiplyAdd(a4, b0, c40); c41 = fusedMultiplyAdd(a4, b1, c41)
+        c40 = fusedMultiplyAdd(a4, b0, c40); if W.vectors > 1 { c41 = fusedMultiplyAdd(a4, b1, c41) }
         let a5 = SIMD16<Float>(repeating: ap.element(5))
-        c50 = fusedMultiplyAdd(a5, b0, c50); c51 = fusedMultiplyAdd(a5, b1, c51)
+        c50 = fusedMultiplyAdd(a5, b0, c50); if W.vectors > 1 { c51 = fusedMultiplyAdd(a5, b1, c51) }
         let a6 = SIMD16<Float>(repeating: ap.element(6))
-        c60 = fusedMultiplyAdd(a6, b0, c60); c61 = fusedMultiplyAdd(a6, b1, c61)
+        c60 = fusedMultiplyAdd(a6, b0, c60); if W.vectors > 1 { c61 = fusedMultiplyAdd(a6, b1, c61) }
         if H.rows > 7 {
             let a7 = SIMD16<Float>(repeating: ap.element(7))
-            c70 = fusedMultiplyAdd(a7, b0, c70); c71 = fusedMultiplyAdd(a7, b1, c71)
+            c70 = fusedMultiplyAdd(a7, b0, c70); if W.vectors > 1 { c71 = fusedMultiplyAdd(a7, b1, c71) }
         }
         ap.advance()
         bp.advance()
         k -= 1
     }
-    if cols == GemmTile.nr {
+    if W.vectors == 1 {
+        precondition(epilogue == nil && cols == 16, "a half-width tile stores 16 columns, no epilogue")
+        gemmStoreHalfRow(c00, c, accumulate: accumulate)
+        if rows > 1 { gemmStoreHalfRow(c10, c + ldc, accumulate: accumulate) }
+        if rows > 2 { gemmStoreHalfRow(c20, c + 2 * ldc, accumulate: accumulate) }
+        if rows > 3 { gemmStoreHalfRow(c30, c + 3 * ldc, accumulate: accumulate) }
+        if rows > 4 { gemmStoreHalfRow(c40, c + 4 * ldc, accumulate: accumulate) }
+        if rows > 5 { gemmStoreHalfRow(c50, c + 5 * ldc, accumulate: accumulate) }
+        if rows > 6 { gemmStoreHalfRow(c60, c + 6 * ldc, accumulate: accumulate) }
+        if H.rows > 7 && rows > 7 { gemmStoreHalfRow(c70, c + 7 * ldc, accumulate: accumulate) }
+    } else if cols == GemmTile.nr {
         // Full tile: bias and activation applied in registers, one store per vector.
         let finish = epilogue != nil
         let act = epilogue?.activation ?? .none
@@ -214,6 +242,11 @@ func gemmStoreRow(_ v0: SIMD16<Float>, _ v1: SIMD16<Float>, _ dst: UnsafeMutable
     }
     storeVector(x0, dst)
     storeVector(x1, dst + 16)
+}
+
+@inline(__always)
+func gemmStoreHalfRow(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    storeVector(accumulate ? v + loadVector(dst) : v, dst)
 }
 
 /// Edge tile (fewer than `nr` columns): copies the valid part of the register tile.

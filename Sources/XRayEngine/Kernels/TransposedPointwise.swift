@@ -112,9 +112,16 @@ enum TransposedPointwise {
                              outputMap: ChannelsLastMap?) {
         func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
             for q in panels {
-                outputPanel(g, height: H.self, q: q, pixelPanels: pixelPanels, packedInput: packedInput,
-                            inputRows: inputRows, packedWeights: packedWeights, bias: bias, activation: activation,
-                            tile: tile, output: output, outputMap: outputMap)
+                // A last panel of at most 16 channels computes 16 columns (stored transposed).
+                if outputMap == nil && g.cout - q * GemmTile.nr <= 16 {
+                    outputPanel(g, height: H.self, width: HalfWidthPanels.self, q: q, pixelPanels: pixelPanels,
+                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
+                                bias: bias, activation: activation, tile: tile, output: output, outputMap: nil)
+                } else {
+                    outputPanel(g, height: H.self, width: FullWidthPanels.self, q: q, pixelPanels: pixelPanels,
+                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
+                                bias: bias, activation: activation, tile: tile, output: output, outputMap: outputMap)
+                }
             }
         }
         func run<A: VectorActivation>(_ activation: A) {
@@ -153,18 +160,21 @@ enum TransposedPointwise {
         }
     }
 
-    /// Output channels `32 q ..< 32 q + 32` for the pixels of `pixelPanels`.
+    /// Output channels `32 q ..< 32 q + 16 · W.vectors` for the pixels of `pixelPanels` (half
+    /// width: NCHW output only).
     @inline(__always)
-    static func outputPanel<A: VectorActivation, H: GemmPanelHeight>(_ g: Geometry, height: H.Type, q: Int,
-                                                                     pixelPanels: Range<Int>,
+    static func outputPanel<A: VectorActivation, H: GemmPanelHeight, W: GemmPanelWidth>(
+                                                 _ g: Geometry, height: H.Type, width: W.Type, q: Int,
+                                                 pixelPanels: Range<Int>,
                                                  packedInput: UnsafePointer<Float>,
                                                  inputRows: (UnsafePointer<Float>, Int)?,
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
                                                  output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
-        let mr = H.rows, nr = GemmTile.nr, cin = g.cin
+        let mr = H.rows, nr = GemmTile.nr, cin = g.cin, cols = 16 * W.vectors
         let w = packedWeights + q * cin * nr
         if let map = outputMap, cin <= kBlock {
+            precondition(W.vectors == 2, "channels-last rows are stored 32 channels at a time")
             // One K block: each panel's rows go out while they are in L1 (a band's expansion has
             // thousands of pixels, and the whole tile would pass through L2 twice).
             for p in pixelPanels {
@@ -188,15 +198,15 @@ enum TransposedPointwise {
             if let (rows, stride) = inputRows {
                 for p in pixelPanels {
                     gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
-                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self,
-                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr, accumulate: k0 > 0,
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > 0,
                                     epilogue: nil)
                 }
             } else {
                 for p in pixelPanels {
                     gemmMicroKernel(kc: kc, rows: PackedARows(pointer: packedInput + p * cin * mr + k0 * mr, height: mr),
-                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self,
-                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: nr, accumulate: k0 > 0,
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > 0,
                                     epilogue: nil)
                 }
             }
