@@ -32,6 +32,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Untimed runs before timing.")
     var warmup: Int = 2
 
+    @Option(name: .customLong("warmup-seconds"),
+            help: "Keep warming up until this much time has passed, too: a fresh process ran its first ~0.1 s of two-thread runs at about half speed on the benchmark host.")
+    var warmupSeconds: Double = 0
+
     @Option(help: "Raw little-endian float32 input (default: a fixed pseudo-random input).")
     var input: String?
 
@@ -70,7 +74,9 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func benchModel(path: String) throws {
-        guard runs >= 1, warmup >= 0, threads >= 1 else { throw ValidationError("--runs and --threads must be at least 1") }
+        guard runs >= 1, warmup >= 0, warmupSeconds >= 0, threads >= 1 else {
+            throw ValidationError("--runs and --threads must be at least 1, --warmup and --warmup-seconds not negative")
+        }
         let loadStart = Date()
         let m = try Model(contentsOf: URL(fileURLWithPath: path))
         let loadSeconds = Date().timeIntervalSince(loadStart)
@@ -91,7 +97,12 @@ struct BenchCommand: AsyncParsableCommand {
         let inputName = m.inputs[0].name
 
         var output: Tensor?
-        for _ in 0..<warmup { output = try session.run(x) }
+        let warmupEnd = DispatchTime.now().uptimeNanoseconds + UInt64(warmupSeconds * 1e9)
+        var warmed = 0
+        while warmed < warmup || DispatchTime.now().uptimeNanoseconds < warmupEnd {
+            output = try session.run(x)
+            warmed += 1
+        }
         var times: [Double] = []
         for _ in 0..<runs {
             let start = DispatchTime.now().uptimeNanoseconds
