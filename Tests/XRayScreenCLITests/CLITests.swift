@@ -332,6 +332,21 @@ final class XRayScreenCLITests: XCTestCase {
         XCTAssertEqual(bad.status, 2)
     }
 
+    func testBenchTimesTheModelAfterItsWarmUp() throws {
+        let started = Date()
+        let r = try run(["bench", Self.model, "--runs", "3", "--warmup", "0", "--warmup-seconds", "1", "--json",
+                         "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((object["runs_ms"] as? [Double])?.count, 3)
+        XCTAssertEqual(object["shape"] as? [Int], [1, 1, 64, 64])
+        // The warm-up runs for the time given even with no warm-up runs asked for.
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 1)
+        let bad = try run(["bench", Self.model, "--warmup-seconds", "-1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--warmup-seconds"), bad.stderr)
+    }
+
     func testEveryCommandHasHelpWithExamples() throws {
         for command in ["scan", "calibrate", "eval", "info"] {
             let r = try run([command, "--help"])
