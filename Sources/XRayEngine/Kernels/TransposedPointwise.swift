@@ -111,16 +111,17 @@ enum TransposedPointwise {
                              tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
                              outputMap: ChannelsLastMap?) {
         func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
+            func panel<W: GemmPanelWidth>(_ q: Int, _ width: W.Type) {
+                outputPanel(g, height: H.self, width: W.self, q: q, pixelPanels: pixelPanels, packedInput: packedInput,
+                            inputRows: inputRows, packedWeights: packedWeights, bias: bias, activation: activation,
+                            tile: tile, output: output, outputMap: outputMap)
+            }
             for q in panels {
-                // A last panel of at most 16 channels computes 16 columns (stored transposed).
+                // A last panel of at most 16 channels computes 16 columns (NCHW output only).
                 if outputMap == nil && g.cout - q * GemmTile.nr <= 16 {
-                    outputPanel(g, height: H.self, width: HalfWidthPanels.self, q: q, pixelPanels: pixelPanels,
-                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
-                                bias: bias, activation: activation, tile: tile, output: output, outputMap: nil)
+                    panel(q, HalfWidthPanels.self)
                 } else {
-                    outputPanel(g, height: H.self, width: FullWidthPanels.self, q: q, pixelPanels: pixelPanels,
-                                packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
-                                bias: bias, activation: activation, tile: tile, output: output, outputMap: outputMap)
+                    panel(q, FullWidthPanels.self)
                 }
             }
         }
