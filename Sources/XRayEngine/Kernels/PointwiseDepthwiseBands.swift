@@ -107,15 +107,19 @@ struct PointwiseDepthwiseBands {
     private var planesCount: Int { convolution?.planesCount ?? 0 }
 
     /// `runSplittingChannels`' scratch: the padded expanded image, the depthwise output, the
-    /// packed input, then per worker a tile of the expansion and the projection's scratch.
-    private var split: (expanded: Int, depthwise: Int, packedInput: Int, tile: Int, project: Int, count: Int) {
+    /// packed input, per worker a tile of the expansion, then per worker the projection's
+    /// partial products (`partials` floats each).
+    private var split: (expanded: Int, depthwise: Int, packedInput: Int, tile: Int, partials: Int, count: Int) {
         let expanded = (height + depthwise.padTop + depthwise.padBottom) * rowFloats
         let depthwiseCount = (outputHeight * outputWidth + 7) / 8 * 8 * channelPitch
         let expand = TransposedPointwise.Geometry(cin: cin, cout: channels, pixels: height * width)
-        let project = TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: outputHeight * outputWidth)
-            .scratchCount(threads: parts)
-        return (expanded, depthwiseCount, expand.packedInputCount, expand.tileCount, project,
-                expanded + depthwiseCount + expand.packedInputCount + parts * expand.tileCount + project)
+        let partials = (cout + GemmTile.nr - 1) / GemmTile.nr * projection.tileCount
+        return (expanded, depthwiseCount, expand.packedInputCount, expand.tileCount, partials,
+                expanded + depthwiseCount + expand.packedInputCount + parts * (expand.tileCount + partials))
+    }
+
+    private var projection: TransposedPointwise.Geometry {
+        TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: outputHeight * outputWidth)
     }
 
     /// One NCHW image: `input` `cin × height × width`, `output` `cout × outputHeight × outputWidth`.
@@ -135,18 +139,21 @@ struct PointwiseDepthwiseBands {
 
     /// Maps of fewer output rows than four per worker that do not split evenly (7 × 7 on two
     /// threads: 4 and 3 rows, and the larger part also expands the halo row) run in two phases
-    /// over the whole map: the workers take 32-channel panels of the expansion, each with its
-    /// depthwise convolution, then share the projection (`TransposedPointwise`, threads over
-    /// its output panels). Every multiply-add is made once and the shares are even, for one
-    /// more hand-off: MobileNetV2 on two threads, six alternating runs of 300, median 4.24–4.41
-    /// → 4.17–4.38 ms, minimum 4.02–4.15 → 3.96–4.05.
+    /// over the whole map. First each worker takes an even share of the 32-channel panels:
+    /// their expansion, depthwise convolution, and the projection's products over just those
+    /// channels (split K: the projection's few output panels, five for MobileNetV2's 160
+    /// channels, would split 3 : 2). Then the workers add up the partial products per output
+    /// panel and store them. Every multiply-add is made once and the shares are even, for one
+    /// more hand-off (against bands: MobileNetV2 on two threads, six alternating runs of 300,
+    /// median 4.24–4.41 → 4.17–4.38 ms, minimum 4.02–4.15 → 3.96–4.05).
     private func runSplittingChannels(_ w: Weights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                       scratch: UnsafeMutablePointer<Float>) {
         let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats, layout = split
         let expanded = scratch, depthwiseOut = expanded + layout.expanded
         let packedInput = depthwiseOut + layout.depthwise, tiles = packedInput + layout.packedInput
-        let projectScratch = tiles + parts * layout.tile
+        let partials = tiles + parts * layout.tile
         let expand = TransposedPointwise.Geometry(cin: cin, cout: channels, pixels: height * width)
+        let project = projection
         // The input is packed once, on this thread (a few thousand floats).
         for p in 0..<expand.pixelPanels {
             TransposedPointwise.packInput(expand, input, panel: p, into: packedInput + p * cin * expand.panelRows)
@@ -157,36 +164,42 @@ struct PointwiseDepthwiseBands {
         let geometry = ChannelsLastDepthwise.Geometry(descriptor: d, paddedWidth: paddedWidth,
                                                       outputHeight: outputHeight, outputWidth: outputWidth,
                                                       channelPitch: cp)
-        ParallelFor.run(count: cp / GemmTile.nr, threads: parts) { q, worker in
-            // This panel's channels of the padding: whole pad rows, and the pad columns of the others.
-            let c0 = q * GemmTile.nr
-            @inline(__always) func zeroPixels(_ y: Int, _ xs: Range<Int>) {
-                for x in xs { StridePlanes.zero(expanded + (y * paddedWidth + x) * cp + c0, GemmTile.nr) }
-            }
-            for y in 0..<paddedHeight {
-                if y < d.padTop || y >= d.padTop + height {
-                    zeroPixels(y, 0..<paddedWidth)
-                } else {
-                    zeroPixels(y, 0..<d.padLeft)
-                    zeroPixels(y, d.padLeft + width..<paddedWidth)
+        let channelPanels = cp / GemmTile.nr, shares = min(parts, channelPanels)
+        ParallelFor.run(count: shares, threads: parts) { share, worker in
+            let panels = share * channelPanels / shares..<(share + 1) * channelPanels / shares
+            for q in panels {
+                // This panel's channels of the padding: whole pad rows, and the pad columns of the others.
+                let c0 = q * GemmTile.nr
+                @inline(__always) func zeroPixels(_ y: Int, _ xs: Range<Int>) {
+                    for x in xs { StridePlanes.zero(expanded + (y * paddedWidth + x) * cp + c0, GemmTile.nr) }
                 }
+                for y in 0..<paddedHeight {
+                    if y < d.padTop || y >= d.padTop + height {
+                        zeroPixels(y, 0..<paddedWidth)
+                    } else {
+                        zeroPixels(y, 0..<d.padLeft)
+                        zeroPixels(y, d.padLeft + width..<paddedWidth)
+                    }
+                }
+                TransposedPointwise.outputPanels(expand, q..<q + 1, pixelPanels: 0..<expand.pixelPanels,
+                                                 packedInput: packedInput, inputRows: nil, packedWeights: w.expand,
+                                                 bias: w.expandBias, activation: w.expandActivation,
+                                                 tile: tiles + worker * layout.tile, output: expanded,
+                                                 outputMap: expandedMap)
+                ChannelsLastDepthwise.channelBlocks(geometry, q * GemmTile.nr / 16..<(q + 1) * GemmTile.nr / 16,
+                                                    weights: w.depthwise, bias: w.depthwiseBias,
+                                                    activation: w.depthwiseActivation, input: expanded,
+                                                    output: depthwiseOut)
             }
-            TransposedPointwise.outputPanels(expand, q..<q + 1, pixelPanels: 0..<expand.pixelPanels,
-                                             packedInput: packedInput, inputRows: nil, packedWeights: w.expand,
-                                             bias: w.expandBias, activation: w.expandActivation,
-                                             tile: tiles + worker * layout.tile, output: expanded,
-                                             outputMap: expandedMap)
-            ChannelsLastDepthwise.channelBlocks(geometry, q * GemmTile.nr / 16..<(q + 1) * GemmTile.nr / 16,
-                                                weights: w.depthwise, bias: w.depthwiseBias,
-                                                activation: w.depthwiseActivation, input: expanded,
-                                                output: depthwiseOut)
+            TransposedPointwise.partialProducts(project, 0..<(cout + GemmTile.nr - 1) / GemmTile.nr,
+                                                k: panels.lowerBound * GemmTile.nr..<min(channels, panels.upperBound * GemmTile.nr),
+                                                inputRows: (UnsafePointer(depthwiseOut), cp), packedWeights: w.project,
+                                                tiles: partials + share * layout.partials)
         }
-        TransposedPointwise.run(cin: channels, cout: cout, packedWeights: w.project, bias: w.projectBias,
-                                activation: w.projectActivation, input: depthwiseOut,
-                                inputMap: ChannelsLastMap(width: outputWidth, rowPitch: outputWidth * cp, pixelPitch: cp,
-                                                          origin: 0),
-                                batch: 1, pixels: outputHeight * outputWidth, output: output,
-                                scratch: projectScratch, threads: parts)
+        ParallelFor.run(count: (cout + GemmTile.nr - 1) / GemmTile.nr, threads: parts) { q, _ in
+            TransposedPointwise.storeSums(project, q: q, tiles: partials, count: shares, stride: layout.partials,
+                                          bias: w.projectBias, activation: w.projectActivation, output: output)
+        }
     }
 
     /// - planes: `convolution`'s planes of the input (filled), else unused.

@@ -136,6 +136,59 @@ enum TransposedPointwise {
         }
     }
 
+    /// Split K: the products of output panels `panels` over input channels `ks` only, for
+    /// every pixel, read in place from channels-last `inputRows`, into `tiles` (panel `q`'s
+    /// `g.tileCount` floats at `q · g.tileCount`). Workers that each hold a share of the
+    /// input channels (`PointwiseDepthwiseBands`) add theirs up with `storeSums`.
+    static func partialProducts(_ g: Geometry, _ panels: Range<Int>, k ks: Range<Int>,
+                                inputRows: (UnsafePointer<Float>, Int), packedWeights: UnsafePointer<Float>,
+                                tiles: UnsafeMutablePointer<Float>) {
+        // (`packedInput` is not read: the rows are.)
+        func run<H: GemmPanelHeight>(_ height: H.Type) {
+            for q in panels {
+                let tile = tiles + q * g.tileCount
+                if g.cout - q * GemmTile.nr <= 16 {
+                    multiplyPanel(g, height: H.self, width: HalfWidthPanels.self, q: q, pixelPanels: 0..<g.pixelPanels,
+                                  k: ks, packedInput: inputRows.0, inputRows: inputRows, packedWeights: packedWeights,
+                                  tile: tile)
+                } else {
+                    multiplyPanel(g, height: H.self, width: FullWidthPanels.self, q: q, pixelPanels: 0..<g.pixelPanels,
+                                  k: ks, packedInput: inputRows.0, inputRows: inputRows, packedWeights: packedWeights,
+                                  tile: tile)
+                }
+            }
+        }
+        if g.panelRows == 7 { run(SevenRowPanels.self) } else { run(EightRowPanels.self) }
+    }
+
+    /// Output panel `q` (NCHW) from `count` `partialProducts` tile sets `stride` floats apart:
+    /// their sum (left in the first), bias and activation.
+    static func storeSums(_ g: Geometry, q: Int, tiles: UnsafeMutablePointer<Float>, count: Int, stride: Int,
+                          bias: UnsafePointer<Float>, activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+        let nr = GemmTile.nr, sum = tiles + q * g.tileCount
+        // Only the columns computed: a half-width panel's others were never written.
+        let vectors = g.cout - q * nr <= 16 ? 1 : 2
+        for part in 1..<max(1, count) {
+            let addend = UnsafePointer(sum + part * stride)
+            for row in 0..<g.pixels {
+                for v in 0..<vectors {
+                    let i = row * nr + 16 * v
+                    storeVector(loadVector(sum + i) + loadVector(addend + i), sum + i)
+                }
+            }
+        }
+        func store<A: VectorActivation>(_ activation: A) {
+            storeTransposed(g, q: q, pixels: 0..<g.pixels, tile: UnsafePointer(sum), bias: bias, activation: activation,
+                            output: output)
+        }
+        switch activation {
+        case .none: store(IdentityActivation())
+        case .relu: store(ReluActivation())
+        case .clip(let low, let high): store(ClipActivation(low: low, high: high))
+        default: store(GeneralActivation(activation: activation))
+        }
+    }
+
     /// A panel `p`: `dst[k][r] = x[k][mr p + r]` (`mr` = `panelRows`), zero past the last pixel.
     @inline(__always)
     static func packInput(_ g: Geometry, _ x: UnsafePointer<Float>, panel p: Int, into dst: UnsafeMutablePointer<Float>) {
@@ -172,7 +225,7 @@ enum TransposedPointwise {
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
                                                  output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
-        let mr = H.rows, nr = GemmTile.nr, cin = g.cin, cols = 16 * W.vectors
+        let mr = H.rows, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
         if let map = outputMap, cin <= kBlock {
             precondition(W.vectors == 2, "channels-last rows are stored 32 channels at a time")
@@ -193,34 +246,60 @@ enum TransposedPointwise {
             }
             return
         }
-        var k0 = 0
-        while k0 < cin {
-            let kc = min(kBlock, cin - k0)
-            if let (rows, stride) = inputRows {
-                for p in pixelPanels {
-                    gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
-                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
-                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > 0,
-                                    epilogue: nil)
-                }
-            } else {
-                for p in pixelPanels {
-                    gemmMicroKernel(kc: kc, rows: PackedARows(pointer: packedInput + p * cin * mr + k0 * mr, height: mr),
-                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
-                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > 0,
-                                    epilogue: nil)
-                }
-            }
-            k0 += kc
-        }
+        multiplyPanel(g, height: H.self, width: W.self, q: q, pixelPanels: pixelPanels, k: 0..<cin,
+                      packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
+                      tile: tile)
         let first = pixelPanels.lowerBound * mr, end = min(g.pixels, pixelPanels.upperBound * mr)
         if let map = outputMap {
             storeChannelsLast(UnsafePointer(tile + first * nr), pixels: first..<end, q: q, bias: bias,
                               activation: activation, output: output, map: map)
             return
         }
-        // Transpose: output[32 q + j][pixel] = act(tile[pixel][j] + bias), 16 × 16 blocks in
-        // registers, then the last pixels lane by lane.
+        storeTransposed(g, q: q, pixels: first..<end, tile: UnsafePointer(tile), bias: bias, activation: activation,
+                        output: output)
+    }
+
+    /// `tile[pixel][j] = Σ_{k ∈ ks} input[pixel][k] · W[32 q + j][k]` for the pixels of
+    /// `pixelPanels` (row `pixel` of `tile`, `nr` floats apart), the first `16 · W.vectors`
+    /// columns, in K blocks of `kBlock`.
+    @inline(__always)
+    static func multiplyPanel<H: GemmPanelHeight, W: GemmPanelWidth>(_ g: Geometry, height: H.Type, width: W.Type,
+                                                                     q: Int, pixelPanels: Range<Int>, k ks: Range<Int>,
+                                                                     packedInput: UnsafePointer<Float>,
+                                                                     inputRows: (UnsafePointer<Float>, Int)?,
+                                                                     packedWeights: UnsafePointer<Float>,
+                                                                     tile: UnsafeMutablePointer<Float>) {
+        let mr = H.rows, nr = GemmTile.nr, cin = g.cin, cols = 16 * W.vectors
+        let w = packedWeights + q * cin * nr
+        var k0 = ks.lowerBound
+        while k0 < ks.upperBound {
+            let kc = min(kBlock, ks.upperBound - k0)
+            if let (rows, stride) = inputRows {
+                for p in pixelPanels {
+                    gemmMicroKernel(kc: kc, rows: StridedARows(pointer: rows + p * mr * stride + k0, stride: stride),
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > ks.lowerBound,
+                                    epilogue: nil)
+                }
+            } else {
+                for p in pixelPanels {
+                    gemmMicroKernel(kc: kc, rows: PackedARows(pointer: packedInput + p * cin * mr + k0 * mr, height: mr),
+                                    columns: PackedBColumns(pointer: w + k0 * nr), height: H.self, width: W.self,
+                                    c: tile + p * mr * nr, ldc: nr, rows: mr, cols: cols, accumulate: k0 > ks.lowerBound,
+                                    epilogue: nil)
+                }
+            }
+            k0 += kc
+        }
+    }
+
+    /// NCHW output: `output[32 q + j][pixel] = act(tile[pixel][j] + bias)` for `pixels`, in
+    /// 16 × 16 blocks transposed in registers, then the last pixels lane by lane.
+    @inline(__always)
+    static func storeTransposed<A: VectorActivation>(_ g: Geometry, q: Int, pixels: Range<Int>, tile: UnsafePointer<Float>,
+                                                     bias: UnsafePointer<Float>, activation: A,
+                                                     output: UnsafeMutablePointer<Float>) {
+        let nr = GemmTile.nr, first = pixels.lowerBound, end = pixels.upperBound
         let channels = min(nr, g.cout - q * nr)
         let blockEnd = first + (end - first) / 16 * 16
         var p = first
@@ -230,7 +309,7 @@ enum TransposedPointwise {
             while j0 < channels {
                 let rows = output + ((q &* nr &+ j0) &* channelStride &+ p), rowBias = bias + (q &* nr &+ j0)
                 let count = min(16, channels &- j0)
-                transpose16x16(UnsafePointer(tile + (p &* nr &+ j0)), stride: nr) { j, v in
+                transpose16x16(tile + (p &* nr &+ j0), stride: nr) { j, v in
                     if j < count { storeVector(activation(v + SIMD16<Float>(repeating: rowBias[j])), rows + j &* channelStride) }
                 }
                 j0 &+= 16
@@ -238,7 +317,7 @@ enum TransposedPointwise {
             p &+= 16
         }
         for j in 0..<channels where blockEnd < end {
-            let co = q * nr + j, column = UnsafePointer(tile + j)
+            let co = q * nr + j, column = tile + j
             var v = SIMD16<Float>()
             for l in 0..<(end - blockEnd) { v[l] = column[(blockEnd &+ l) &* nr] }
             let y = activation(v + SIMD16<Float>(repeating: bias[co]))
