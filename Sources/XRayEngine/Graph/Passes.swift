@@ -4,14 +4,16 @@ import Foundation
 enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
     /// into Conv, fuse activations into Conv and Add (a residual block's ReLU), merge
-    /// pointwise → depthwise → pointwise convolution chains into one block, a Conv with the
-    /// MaxPool that reads it, and a Conv with the residual Add that reads it.
+    /// pointwise → depthwise → pointwise convolution chains into one block (with the residual
+    /// Add that reads it), a Conv with the MaxPool that reads it, and a Conv with the residual
+    /// Add that reads it.
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
         foldBatchNorms(&graph)
         fuseActivations(&graph, opset: opset)
         fusePointwiseDepthwise(&graph)
+        fusePointwiseDepthwiseAdd(&graph)
         fuseConvMaxPool(&graph)
         fuseConvAdd(&graph)
     }
@@ -110,6 +112,35 @@ enum GraphPasses {
             block.fused = [a, b, c]
             graph.nodes[ci] = block
             removed.formUnion([ai, bi])
+        }
+        removeNodes(removed, from: &graph)
+    }
+
+    /// Merges a pointwise-depthwise block whose projection has no activation with the `Add` that
+    /// alone reads it (MobileNetV2's residual connections; the `Add` may carry a fused
+    /// activation): the block moves to the `Add`'s place, with the `Add`'s other operand as
+    /// its input 1 and the `Add` as its fourth fused node (`PointwiseDepthwiseOperator`).
+    static func fusePointwiseDepthwiseAdd(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.nodes.enumerated() where n.opType == PointwiseDepthwiseOperator.opType && n.fused.count == 3 {
+            if let o = n.outputs.first, n.fused[2].fusedActivation == .none { producer[o] = i }
+        }
+        var removed = Set<Int>()
+        for (ai, add) in graph.nodes.enumerated() where add.opType == "Add" && add.inputs.count == 2 {
+            guard add.outputs.count == 1, add.inputs.allSatisfy({ !$0.isEmpty && graph.constants[$0] == nil }),
+                  add.inputs[0] != add.inputs[1],
+                  let operand = (0..<2).first(where: { j in
+                      counts[add.inputs[j]] == 1 && producer[add.inputs[j]].map { !removed.contains($0) } == true
+                  }) else { continue }
+            let bi = producer[add.inputs[operand]]!
+            var block = graph.nodes[bi]
+            block.inputs.insert(add.inputs[1 - operand], at: 1)
+            block.outputs = add.outputs
+            block.fused.append(add)
+            block.name += " + add"
+            graph.nodes[ai] = block
+            removed.insert(bi)
         }
         removeNodes(removed, from: &graph)
     }

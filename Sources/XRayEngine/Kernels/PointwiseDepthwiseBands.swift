@@ -122,18 +122,20 @@ struct PointwiseDepthwiseBands {
         TransposedPointwise.Geometry(cin: channels, cout: cout, pixels: outputHeight * outputWidth)
     }
 
-    /// One NCHW image: `input` `cin × height × width`, `output` `cout × outputHeight × outputWidth`.
+    /// One NCHW image: `input` `cin × height × width`, `output` `cout × outputHeight × outputWidth`;
+    /// `residual`, shaped as `output`, is added to the projection before its activation (a
+    /// residual connection, `GraphPasses.fusePointwiseDepthwiseAdd`).
     func run(_ w: Weights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             scratch: UnsafeMutablePointer<Float>, threads: Int) {
+             residual: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         if splitsChannels {
-            runSplittingChannels(w, input: input, output: output, scratch: scratch)
+            runSplittingChannels(w, input: input, output: output, residual: residual, scratch: scratch)
             return
         }
         convolution?.fill(input, planes: scratch, threads: threads)
         let planes = UnsafePointer(scratch), workers = scratch + planesCount
         ParallelFor.run(count: parts, threads: threads) { part, worker in
             rows(part * outputHeight / parts..<(part + 1) * outputHeight / parts, w, input: input, planes: planes,
-                 output: output, scratch: workers + worker * scratchPerWorker)
+                 output: output, residual: residual, scratch: workers + worker * scratchPerWorker)
         }
     }
 
@@ -147,7 +149,7 @@ struct PointwiseDepthwiseBands {
     /// more hand-off (against bands: MobileNetV2 on two threads, six alternating runs of 300,
     /// median 4.24–4.41 → 4.17–4.38 ms, minimum 4.02–4.15 → 3.96–4.05).
     private func runSplittingChannels(_ w: Weights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-                                      scratch: UnsafeMutablePointer<Float>) {
+                                      residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
         let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats, layout = split
         let expanded = scratch, depthwiseOut = expanded + layout.expanded
         let packedInput = depthwiseOut + layout.depthwise, tiles = packedInput + layout.packedInput
@@ -198,13 +200,15 @@ struct PointwiseDepthwiseBands {
         }
         ParallelFor.run(count: (cout + GemmTile.nr - 1) / GemmTile.nr, threads: parts) { q, _ in
             TransposedPointwise.storeSums(project, q: q, tiles: partials, count: shares, stride: layout.partials,
-                                          bias: w.projectBias, activation: w.projectActivation, output: output)
+                                          bias: w.projectBias, activation: w.projectActivation, output: output,
+                                          residual: residual)
         }
     }
 
     /// - planes: `convolution`'s planes of the input (filled), else unused.
     private func rows(_ outputRows: Range<Int>, _ w: Weights, input: UnsafePointer<Float>, planes: UnsafePointer<Float>,
-                      output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+                      output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?,
+                      scratch: UnsafeMutablePointer<Float>) {
         let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats
         let expanded = scratch, depthwiseOut = expanded + expandedCount
         let gemmScratch = depthwiseOut + depthwiseCount
@@ -260,7 +264,8 @@ struct PointwiseDepthwiseBands {
             TransposedPointwise.run(cin: channels, cout: cout, packedWeights: w.project, bias: w.projectBias,
                                     activation: w.projectActivation, input: depthwiseOut, inputMap: depthwiseMap, batch: 1,
                                     pixels: rows * outputWidth, output: output + oy * outputWidth,
-                                    outputChannelStride: outputHeight * outputWidth, scratch: gemmScratch, threads: 1)
+                                    outputChannelStride: outputHeight * outputWidth,
+                                    residual: residual.map { $0 + oy * outputWidth }, scratch: gemmScratch, threads: 1)
             oy += rows
         }
     }

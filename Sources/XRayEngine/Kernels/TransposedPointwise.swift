@@ -64,13 +64,16 @@ enum TransposedPointwise {
     ///   channels-last output, `bias` holds `32 · ⌈cout / 32⌉` floats.
     /// - inputChannelStride, outputChannelStride: for an NCHW side that is a band of rows of a
     ///   larger image (`batch` 1), the image's plane size; nil for `pixels`.
+    /// - residual: added to the output before the activation (a residual connection), laid out
+    ///   as the NCHW `output`; NCHW output only.
     static func run(cin: Int, cout: Int, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                     activation: FusedActivation, input: UnsafePointer<Float>, inputMap: ChannelsLastMap? = nil,
                     inputChannelStride: Int? = nil, batch: Int, pixels: Int, output: UnsafeMutablePointer<Float>,
                     outputMap: ChannelsLastMap? = nil, outputChannelStride: Int? = nil,
-                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    residual: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>, threads: Int) {
         precondition(batch == 1 || (inputMap == nil && outputMap == nil), "channels-last maps hold one image")
         precondition(batch == 1 || (inputChannelStride == nil && outputChannelStride == nil), "a band is one image")
+        precondition(residual == nil || outputMap == nil, "a residual is added to NCHW outputs")
         let g = Geometry(cin: cin, cout: cout, pixels: pixels, inputChannelStride: inputChannelStride,
                          outputChannelStride: outputChannelStride)
         let packedInput = scratch, tiles = scratch + g.packedInputCount
@@ -85,7 +88,7 @@ enum TransposedPointwise {
                     packInput(g, x, panel: p, into: packedInput + p * cin * g.panelRows)
                 }
             }
-            let out = output + image * cout * pixels
+            let out = output + image * cout * pixels, imageResidual = residual.map { $0 + image * cout * pixels }
             // Few output panels (a block's 24-channel projection has one) are split by pixels too,
             // so that every worker has work.
             let channelPanels = panels(cout)
@@ -96,7 +99,7 @@ enum TransposedPointwise {
                              pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
                              packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
                              activation: activation, tile: tiles + worker * g.tileCount, output: out,
-                             outputMap: outputMap)
+                             outputMap: outputMap, residual: imageResidual)
             }
         }
     }
@@ -109,12 +112,12 @@ enum TransposedPointwise {
                              packedInput: UnsafePointer<Float>, inputRows: (UnsafePointer<Float>, Int)?,
                              packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
                              tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             outputMap: ChannelsLastMap?) {
+                             outputMap: ChannelsLastMap?, residual: UnsafePointer<Float>? = nil) {
         func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
             func panel<W: GemmPanelWidth>(_ q: Int, _ width: W.Type) {
                 outputPanel(g, height: H.self, width: W.self, q: q, pixelPanels: pixelPanels, packedInput: packedInput,
                             inputRows: inputRows, packedWeights: packedWeights, bias: bias, activation: activation,
-                            tile: tile, output: output, outputMap: outputMap)
+                            tile: tile, output: output, outputMap: outputMap, residual: residual)
             }
             for q in panels {
                 // A last panel of at most 16 channels computes 16 columns (NCHW output only).
@@ -164,7 +167,8 @@ enum TransposedPointwise {
     /// Output panel `q` (NCHW) from `count` `partialProducts` tile sets `stride` floats apart:
     /// their sum (left in the first), bias and activation.
     static func storeSums(_ g: Geometry, q: Int, tiles: UnsafeMutablePointer<Float>, count: Int, stride: Int,
-                          bias: UnsafePointer<Float>, activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+                          bias: UnsafePointer<Float>, activation: FusedActivation, output: UnsafeMutablePointer<Float>,
+                          residual: UnsafePointer<Float>?) {
         let nr = GemmTile.nr, sum = tiles + q * g.tileCount
         // Only the columns computed: a half-width panel's others were never written.
         let vectors = g.cout - q * nr <= 16 ? 1 : 2
@@ -179,7 +183,7 @@ enum TransposedPointwise {
         }
         func store<A: VectorActivation>(_ activation: A) {
             storeTransposed(g, q: q, pixels: 0..<g.pixels, tile: UnsafePointer(sum), bias: bias, activation: activation,
-                            output: output)
+                            output: output, residual: residual)
         }
         switch activation {
         case .none: store(IdentityActivation())
@@ -224,7 +228,8 @@ enum TransposedPointwise {
                                                  inputRows: (UnsafePointer<Float>, Int)?,
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
-                                                 output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?) {
+                                                 output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?,
+                                                 residual: UnsafePointer<Float>?) {
         let mr = H.rows, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
         if let map = outputMap, cin <= kBlock {
@@ -256,7 +261,7 @@ enum TransposedPointwise {
             return
         }
         storeTransposed(g, q: q, pixels: first..<end, tile: UnsafePointer(tile), bias: bias, activation: activation,
-                        output: output)
+                        output: output, residual: residual)
     }
 
     /// `tile[pixel][j] = Σ_{k ∈ ks} input[pixel][k] · W[32 q + j][k]` for the pixels of
@@ -293,12 +298,12 @@ enum TransposedPointwise {
         }
     }
 
-    /// NCHW output: `output[32 q + j][pixel] = act(tile[pixel][j] + bias)` for `pixels`, in
-    /// 16 × 16 blocks transposed in registers, then the last pixels lane by lane.
+    /// NCHW output: `output[32 q + j][pixel] = act(tile[pixel][j] + bias (+ residual[32 q + j][pixel]))`
+    /// for `pixels`, in 16 × 16 blocks transposed in registers, then the last pixels lane by lane.
     @inline(__always)
     static func storeTransposed<A: VectorActivation>(_ g: Geometry, q: Int, pixels: Range<Int>, tile: UnsafePointer<Float>,
                                                      bias: UnsafePointer<Float>, activation: A,
-                                                     output: UnsafeMutablePointer<Float>) {
+                                                     output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?) {
         let nr = GemmTile.nr, first = pixels.lowerBound, end = pixels.upperBound
         let channels = min(nr, g.cout - q * nr)
         let blockEnd = first + (end - first) / 16 * 16
@@ -307,10 +312,21 @@ enum TransposedPointwise {
         while p < blockEnd {
             var j0 = 0
             while j0 < channels {
-                let rows = output + ((q &* nr &+ j0) &* channelStride &+ p), rowBias = bias + (q &* nr &+ j0)
+                let offset = (q &* nr &+ j0) &* channelStride &+ p
+                let rows = output + offset, rowBias = bias + (q &* nr &+ j0)
                 let count = min(16, channels &- j0)
-                transpose16x16(tile + (p &* nr &+ j0), stride: nr) { j, v in
-                    if j < count { storeVector(activation(v + SIMD16<Float>(repeating: rowBias[j])), rows + j &* channelStride) }
+                if let residual {
+                    let residualRows = residual + offset
+                    transpose16x16(tile + (p &* nr &+ j0), stride: nr) { j, v in
+                        if j < count {
+                            let sum = v + SIMD16<Float>(repeating: rowBias[j]) + loadVector(residualRows + j &* channelStride)
+                            storeVector(activation(sum), rows + j &* channelStride)
+                        }
+                    }
+                } else {
+                    transpose16x16(tile + (p &* nr &+ j0), stride: nr) { j, v in
+                        if j < count { storeVector(activation(v + SIMD16<Float>(repeating: rowBias[j])), rows + j &* channelStride) }
+                    }
                 }
                 j0 &+= 16
             }
@@ -318,9 +334,12 @@ enum TransposedPointwise {
         }
         for j in 0..<channels where blockEnd < end {
             let co = q * nr + j, column = tile + j
-            var v = SIMD16<Float>()
-            for l in 0..<(end - blockEnd) { v[l] = column[(blockEnd &+ l) &* nr] }
-            let y = activation(v + SIMD16<Float>(repeating: bias[co]))
+            var v = SIMD16<Float>(), r = SIMD16<Float>()
+            for l in 0..<(end - blockEnd) {
+                v[l] = column[(blockEnd &+ l) &* nr]
+                if let residual { r[l] = residual[co * g.outputChannelStride + blockEnd + l] }
+            }
+            let y = activation(v + SIMD16<Float>(repeating: bias[co]) + r)
             for l in 0..<(end - blockEnd) { output[co * g.outputChannelStride + blockEnd + l] = y[l] }
         }
     }

@@ -22,11 +22,19 @@
 /// stride planes (`ChannelsLastConvolution`). MobileNetV2's stem and first depthwise block ran
 /// as two NCHW steps whose 32-channel 112 × 112 image (1.6 MB) went out and back through L2,
 /// and the NCHW depthwise kernel made 25 GFLOP/s there.
+///
+/// A block whose projection has no activation may also hold the `Add` that alone reads it
+/// (MobileNetV2's residual connections; `GraphPasses.fusePointwiseDepthwiseAdd`): node input 1
+/// is then the `Add`'s other operand, which the projection adds as it stores its rows, with
+/// the `Add`'s activation. A separate `Add` step read two images and wrote a third, on one
+/// thread's worth of work between two parallel steps.
 struct PointwiseDepthwiseOperator: Operator {
     static let opType = "XRayPointwiseDepthwise"
 
     let node: GraphNode
     let expand: ConvOperator, depthwise: ConvOperator, project: ConvOperator
+    /// The fused residual `Add`, and which of its operands the block's output is.
+    let add: (operator: BinaryOperator, blockOperand: Int)?
     private let packed: PackedWeights
 
     /// Weights and biases in the layouts of the channels-last kernels, packed once.
@@ -74,11 +82,23 @@ struct PointwiseDepthwiseOperator: Operator {
     }
 
     init(_ node: GraphNode, constants: [String: HostTensor]) throws {
-        guard node.fused.count == 3 else { throw node.error("a pointwise-depthwise block holds three Conv nodes") }
+        guard node.fused.count == 3 || node.fused.count == 4 else {
+            throw node.error("a pointwise-depthwise block holds three Conv nodes and an optional Add")
+        }
         self.node = node
         expand = try ConvOperator(node.fused[0], constants: constants)
         depthwise = try ConvOperator(node.fused[1], constants: constants)
         project = try ConvOperator(node.fused[2], constants: constants)
+        if node.fused.count == 4 {
+            let a = node.fused[3]
+            guard a.opType == "Add", a.inputs.count == 2, node.inputs.count >= 2, node.fused[2].fusedActivation == .none,
+                  let projected = node.fused[2].outputs.first, let operand = a.inputs.firstIndex(of: projected) else {
+                throw node.error("a block's fused Add must read the block's output, which has no activation")
+            }
+            add = (BinaryOperator(a, kind: .add), operand)
+        } else {
+            add = nil
+        }
         let channels = expand.outputChannels
         guard depthwise.group == channels, depthwise.outputChannels == channels, depthwise.inputChannelsPerGroup == 1,
               project.inputChannelsPerGroup == channels, project.group == 1, expand.group == 1,
@@ -93,7 +113,7 @@ struct PointwiseDepthwiseOperator: Operator {
                                outputChannels: project.outputChannels)
     }
 
-    func readsConstantData(at index: Int) -> Bool { index == 0 }
+    func readsConstantData(at index: Int) -> Bool { index == 0 || (add != nil && index == 1) }
 
     /// Shapes of the expanded and the depthwise output images, and the block's output.
     private func chain(_ x: ValueInfo) throws -> (ValueInfo, ValueInfo, ValueInfo) {
@@ -104,7 +124,23 @@ struct PointwiseDepthwiseOperator: Operator {
     }
 
     func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
-        [try chain(try requireInput(inputs, 0)).2]
+        let y = try chain(try requireInput(inputs, 0)).2
+        guard let add else { return [y] }
+        return try add.operator.infer(addInputs(y, try requireInput(inputs, 1)))
+    }
+
+    /// The `Add`'s operands in its own order.
+    private func addInputs<T>(_ y: T, _ residual: T) -> [T] {
+        add?.blockOperand == 1 ? [residual, y] : [y, residual]
+    }
+
+    /// Whether the projection adds the residual itself (else a separate `Add` follows): a
+    /// banded block and a residual of the output's shape.
+    private func addsResidual(_ inputs: [ValueInfo?], threads: Int) -> Bool {
+        guard add != nil, let x = inputs[0], let r = inputs[1], r.type == .float, let (_, _, y) = try? chain(x) else {
+            return false
+        }
+        return r.shape == y.shape && plan(x, threads: threads) != nil
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
@@ -135,7 +171,14 @@ struct PointwiseDepthwiseOperator: Operator {
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
-        guard let x = inputs[0], let (e, d, _) = try? chain(x) else { return 0 }
+        guard let x = inputs[0], let (_, _, y) = try? chain(x) else { return 0 }
+        guard let add, !addsResidual(inputs, threads: threads) else { return blockScratchCount(x, threads: threads) }
+        return y.count + max(blockScratchCount(x, threads: threads),
+                             add.operator.scratchCount(addInputs(y, inputs[1]), threads: threads))
+    }
+
+    private func blockScratchCount(_ x: ValueInfo, threads: Int) -> Int {
+        guard let (e, d, _) = try? chain(x) else { return 0 }
         if let bands = plan(x, threads: threads) { return bands.scratchCount }
         return e.count + d.count + max(expand.scratchCount([x], threads: threads),
                                        depthwise.scratchCount([e], threads: threads),
@@ -144,13 +187,34 @@ struct PointwiseDepthwiseOperator: Operator {
 
     func makeStep(_ ctx: StepContext) throws -> Step {
         let x = try requireInput(ctx.inputs, 0)
+        guard let add else { return try blockStep(ctx, x, residual: nil) }
+        if addsResidual(ctx.inputs, threads: ctx.threads) { return try blockStep(ctx, x, residual: ctx.input(1)) }
+        // The block into the scratch, then the Add (a broadcast residual, or an unbanded block).
+        let y = try chain(x).2, blockOutput = ctx.scratch
+        var blockContext = ctx
+        blockContext.outputs = [y]
+        blockContext.outputPointers = [blockOutput]
+        blockContext.scratch = ctx.scratch + y.count
+        let blockStep = try blockStep(blockContext, x, residual: nil)
+        let addStep = try add.operator.makeStep(StepContext(
+            inputs: addInputs(y, ctx.inputs[1]), inputPointers: addInputs(UnsafePointer(blockOutput), ctx.input(1)),
+            outputs: ctx.outputs, outputPointers: ctx.outputPointers, threads: ctx.threads, scratch: ctx.scratch + y.count))
+        return {
+            blockStep()
+            addStep()
+        }
+    }
+
+    /// The block into `ctx.outputPointers[0]`, plus `residual` (the output's shape) where given.
+    private func blockStep(_ ctx: StepContext, _ x: ValueInfo, residual: UnsafePointer<Float>?) throws -> Step {
         guard let bands = plan(x, threads: ctx.threads) else { return try unfusedStep(ctx, x) }
         let packed = self.packed
         let weights = PointwiseDepthwiseBands.Weights(
             expand: packed.expandWeights, expandBias: packed.expandBias, expandActivation: expand.cache.activation,
             depthwise: packed.depthwiseWeights, depthwiseBias: packed.depthwiseBias,
             depthwiseActivation: depthwise.cache.activation,
-            project: packed.projectWeights, projectBias: packed.projectBias, projectActivation: project.cache.activation)
+            project: packed.projectWeights, projectBias: packed.projectBias,
+            projectActivation: residual == nil ? project.cache.activation : add?.operator.node.fusedActivation ?? .none)
         let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
         let inputCount = x.shape[1] * x.shape[2] * x.shape[3]
         let outputCount = bands.cout * bands.outputHeight * bands.outputWidth
@@ -158,7 +222,7 @@ struct PointwiseDepthwiseOperator: Operator {
             _ = packed   // keeps the weights alive
             for image in 0..<x.shape[0] {
                 bands.run(weights, input: input + image * inputCount, output: output + image * outputCount,
-                          scratch: scratch, threads: threads)
+                          residual: residual.map { $0 + image * outputCount }, scratch: scratch, threads: threads)
             }
         }
     }

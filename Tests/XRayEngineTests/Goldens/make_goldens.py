@@ -702,6 +702,24 @@ graph_case("pw_dw_pw_stem_5x5", [helper.make_node("Conv", ["x", "W1"], ["a"], pa
                                  helper.make_node("Conv", ["dr", "W3"], ["y"])],
            [("x", [1, 2, 20, 30])], ["y"], inits=_inits)
 
+# A block with its residual Add (MobileNetV2's inverted residuals), which the projection adds as it
+# stores: on 9 rows (bands; the Add's operands swapped and a ReLU after it) and on 7 (two and three
+# threads split the 70 expanded channels: three panels, the last partial); and a residual that
+# broadcasts, where the block runs first and the Add after it.
+_inits = [("W1", rand(70, 12, 1, 1, scale=0.3)), ("B1", rand(70)), ("W2", rand(70, 1, 3, 3)), ("B2", rand(70)),
+          ("W3", rand(12, 70, 1, 1, scale=0.3)), ("B3", rand(12)), ("lo", np.array(0, np.float32)),
+          ("hi", np.array(6, np.float32))]
+_block = [helper.make_node("Conv", ["x", "W1", "B1"], ["a"]), helper.make_node("Clip", ["a", "lo", "hi"], ["a6"]),
+          helper.make_node("Conv", ["a6", "W2", "B2"], ["d"], group=70, pads=[1, 1, 1, 1]),
+          helper.make_node("Clip", ["d", "lo", "hi"], ["d6"]), helper.make_node("Conv", ["d6", "W3", "B3"], ["p"])]
+graph_case("pw_dw_pw_residual_bands", _block + [helper.make_node("Add", ["p", "x"], ["s"]),
+                                                helper.make_node("Relu", ["s"], ["y"])],
+           [("x", [2, 12, 9, 11])], ["y"], inits=_inits)
+graph_case("pw_dw_pw_residual_7rows", _block + [helper.make_node("Add", ["x", "p"], ["y"])],
+           [("x", [2, 12, 7, 9])], ["y"], inits=_inits)
+graph_case("residual_broadcast_pw_dw_pw", _block + [helper.make_node("Add", ["p", "r"], ["y"])],
+           [("x", [1, 12, 7, 9]), ("r", [1, 12, 1, 9])], ["y"], inits=_inits)
+
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
                "onnxruntime": ort.__version__}, "cases": manifest}, f, indent=1)
