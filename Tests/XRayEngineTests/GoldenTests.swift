@@ -163,7 +163,7 @@ final class GoldenTests: XCTestCase {
         for file in ["pw_dw_pw_block_small", "pw_dw_pw_block_large", "pw_dw_pw_block_dilated", "pw_dw_pw_bands_s2",
                      "pw_dw_pw_bands_5x5", "pw_dw_pw_bands_dilated", "pw_dw_pw_split_7rows", "pw_dw_pw_split_s2_deep",
                      "pw_dw_pw_stem_s2", "pw_dw_pw_stem_5x5", "pw_dw_pw_stem_narrow", "pw_dw_pw_residual_bands",
-                     "pw_dw_pw_residual_7rows", "residual_broadcast_pw_dw_pw"] {
+                     "pw_dw_pw_residual_7rows", "residual_broadcast_pw_dw_pw", "pw_dw_pw_split_one_thread"] {
             let m = try Model(contentsOf: Self.goldens.appendingPathComponent(file + ".onnx"))
             // pw_dw_pw_split_7rows has a 3 × 3 convolution before its block.
             XCTAssertEqual(m.optimizedOperatorCounts,
@@ -175,11 +175,11 @@ final class GoldenTests: XCTestCase {
     /// The pointwise-depthwise goldens with 2 and 3 threads: the block splits its output rows
     /// into one range per worker, each computing the input rows it shares with the next again;
     /// 7 rows (`pw_dw_pw_split_*`, `pw_dw_pw_residual_7rows`) it splits by expanded channels
-    /// instead.
+    /// instead (`pw_dw_pw_split_one_thread` also on one thread).
     func testPointwiseDepthwiseBlocksWithThreads() throws {
         let data = try Data(contentsOf: Self.goldens.appendingPathComponent("manifest.json"))
         let cases = try JSONDecoder().decode(Manifest.self, from: data).cases.filter { $0.name.hasPrefix("pw_dw_pw_") }
-        XCTAssertEqual(cases.count, 13)
+        XCTAssertEqual(cases.count, 14)
         for c in cases {
             let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
             let input = c.inputs[0], output = c.outputs[0]

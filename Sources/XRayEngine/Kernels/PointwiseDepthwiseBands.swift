@@ -72,12 +72,19 @@ struct PointwiseDepthwiseBands {
                 && Self.inputRows(rows + 1, d) * rowBytes <= Self.bufferBytes { rows += 1 }
         bandRows = rows
         let wholeImageBytes = (height + d.padTop + d.padBottom) * rowBytes
-        splitsChannels = convolution == nil && threads > 1 && outputHeight < 4 * parts && outputHeight % parts != 0
-            && wholeImageBytes <= Self.wholeImageBytesLimit
+        splitsChannels = convolution == nil && (threads > 1
+            ? outputHeight < 4 * parts && outputHeight % parts != 0 && wholeImageBytes <= Self.wholeImageBytesLimit
+            : bandRows < outputHeight && wholeImageBytes <= Self.oneThreadWholeImageBytesLimit)
     }
 
     /// Largest padded expanded image `runSplittingChannels` holds (the bands keep theirs in L2).
     static let wholeImageBytesLimit = 4 << 20
+    /// On one thread, maps of more than one band whose padded expanded image fits this run
+    /// split too: the bands streamed every weight once per band (a 7 × 7 map of 960 channels,
+    /// 311 KB: two bands of 5 and 2 rows); split, once. MobileNetV2, one thread, medians of
+    /// 1500 runs: features.14–16 0.742 → 0.710 ms, features.17 0.364 → 0.339; the 14 × 14
+    /// blocks (393 and 590 KB) gained nothing measurable (0.626 → 0.620 ms, 0.873 → 0.870).
+    static let oneThreadWholeImageBytesLimit = 512 << 10
 
     /// Padded input rows that `rows` output rows read.
     private static func inputRows(_ rows: Int, _ d: Convolution2DDescriptor) -> Int {
@@ -147,7 +154,8 @@ struct PointwiseDepthwiseBands {
     /// channels, would split 3 : 2). Then the workers add up the partial products per output
     /// panel and store them. Every multiply-add is made once and the shares are even, for one
     /// more hand-off (against bands: MobileNetV2 on two threads, six alternating runs of 300,
-    /// median 4.24–4.41 → 4.17–4.38 ms, minimum 4.02–4.15 → 3.96–4.05).
+    /// median 4.24–4.41 → 4.17–4.38 ms, minimum 4.02–4.15 → 3.96–4.05). One thread runs small
+    /// maps of more than one band this way too (`oneThreadWholeImageBytesLimit`).
     private func runSplittingChannels(_ w: Weights, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
                                       residual: UnsafePointer<Float>?, scratch: UnsafeMutablePointer<Float>) {
         let d = depthwise, cp = channelPitch, rowFloats = self.rowFloats, layout = split

@@ -720,6 +720,17 @@ graph_case("pw_dw_pw_residual_7rows", _block + [helper.make_node("Add", ["x", "p
 graph_case("residual_broadcast_pw_dw_pw", _block + [helper.make_node("Add", ["p", "r"], ["y"])],
            [("x", [1, 12, 7, 9]), ("r", [1, 12, 1, 9])], ["y"], inits=_inits)
 
+# A small map of more than one band (480 channels, 20 wide: bands of 4 rows) whose whole expanded
+# image fits 512 KB: one thread splits it by channels as well (K = 480: two K blocks), with a
+# ReLU on the projection.
+_inits = [("W1", rand(480, 8, 1, 1, scale=0.3)), ("W2", rand(480, 1, 3, 3)), ("B2", rand(480)),
+          ("W3", rand(12, 480, 1, 1, scale=0.1)), ("B3", rand(12))]
+graph_case("pw_dw_pw_split_one_thread", [helper.make_node("Conv", ["x", "W1"], ["a"]), helper.make_node("Relu", ["a"], ["ar"]),
+                                         helper.make_node("Conv", ["ar", "W2", "B2"], ["d"], group=480, pads=[1, 1, 1, 1]),
+                                         helper.make_node("Conv", ["d", "W3", "B3"], ["p"]),
+                                         helper.make_node("Relu", ["p"], ["y"])],
+           [("x", [1, 8, 7, 20])], ["y"], inits=_inits)
+
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
                "onnxruntime": ort.__version__}, "cases": manifest}, f, indent=1)
