@@ -91,6 +91,21 @@ final class GoldenTests: XCTestCase {
         }
     }
 
+    /// A Conv and the GlobalAveragePool that alone reads it become one step (MobileNetV2's last
+    /// convolution), averaged tile by tile where the convolution is the transposed 1×1 GEMM
+    /// (`conv_gap_pointwise`); the goldens `conv_gap_*` run on 1–3 threads.
+    func testConvGlobalAveragePoolIsFused() throws {
+        let cases = try Self.manifest().cases.filter { $0.name.hasPrefix("conv_gap_") }
+        XCTAssertEqual(cases.count, 3)
+        for c in cases {
+            let model = try Model(contentsOf: Self.goldens.appendingPathComponent(c.model))
+            // conv_gap_shared's convolution output is also a graph output: nothing to fuse.
+            XCTAssertEqual(model.optimizedOperatorCounts["XRayConvGlobalAveragePool"],
+                           c.name == "conv_gap_shared" ? nil : 1, c.name)
+            for threads in [1, 2, 3] { check(c, threads: threads) }
+        }
+    }
+
     func testConvAddIsFused() throws {
         // ResNet's eight residual Adds each end in their convolution (with the ReLU after them).
         let resnet = try Model(contentsOf: Self.goldens.appendingPathComponent("net_resnet.onnx"))

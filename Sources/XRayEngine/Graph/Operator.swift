@@ -114,6 +114,7 @@ func makeOperator(_ node: GraphNode, constants: [String: HostTensor], opset: Int
     case "Conv": return try ConvOperator(node, constants: constants)
     case PointwiseDepthwiseOperator.opType: return try PointwiseDepthwiseOperator(node, constants: constants)
     case ConvMaxPoolOperator.opType: return try ConvMaxPoolOperator(node, constants: constants)
+    case ConvGlobalAveragePoolOperator.opType: return try ConvGlobalAveragePoolOperator(node, constants: constants)
     case ConvAddOperator.opType: return try ConvAddOperator(node, constants: constants)
     case "ConvTranspose": return try ConvTransposeOperator(node, constants: constants)
     case "BatchNormalization": return try BatchNormOperator(node)

@@ -5,8 +5,8 @@ enum GraphPasses {
     /// Runs all passes in order: fold constants, drop Identity/Dropout, fold BatchNorm
     /// into Conv, fuse activations into Conv and Add (a residual block's ReLU), merge
     /// pointwise → depthwise → pointwise convolution chains into one block (with the residual
-    /// Add that reads it), a Conv with the MaxPool that reads it, and a Conv with the residual
-    /// Add that reads it.
+    /// Add that reads it), a Conv with the MaxPool or GlobalAveragePool that reads it, and a
+    /// Conv with the residual Add that reads it.
     static func optimize(_ graph: inout GraphIR, opset: Int) throws {
         try foldConstants(&graph, opset: opset)
         removeIdentities(&graph)
@@ -15,6 +15,7 @@ enum GraphPasses {
         fusePointwiseDepthwise(&graph)
         fusePointwiseDepthwiseAdd(&graph)
         fuseConvMaxPool(&graph)
+        fuseConvGlobalAveragePool(&graph)
         fuseConvAdd(&graph)
     }
 
@@ -66,6 +67,28 @@ enum GraphPasses {
             let conv = graph.nodes[ci]
             var node = GraphNode(name: "\(conv.name) (conv + max pool)", opType: ConvMaxPoolOperator.opType, domain: "",
                                  inputs: conv.inputs, outputs: pool.outputs, attributes: [:])
+            node.fused = [conv, pool]
+            graph.nodes[pi] = node
+            removed.insert(ci)
+        }
+        removeNodes(removed, from: &graph)
+    }
+
+    /// Merges a 2-D `Conv` (with its fused activation) and the `GlobalAveragePool` that is its
+    /// only reader (a classifier's pooled features) into one `ConvGlobalAveragePoolOperator`
+    /// node, in the pool's place.
+    static func fuseConvGlobalAveragePool(_ graph: inout GraphIR) {
+        let counts = consumerCounts(graph)
+        let producer = convProducers(graph)
+        var removed = Set<Int>()
+        for (pi, pool) in graph.nodes.enumerated() where pool.opType == "GlobalAveragePool" {
+            guard pool.outputs.count == 1, let x = pool.input(0), counts[x] == 1, let ci = producer[x],
+                  !removed.contains(ci), let w = graph.nodes[ci].input(1), graph.constants[w]?.shape.count == 4
+            else { continue }
+            let conv = graph.nodes[ci]
+            var node = GraphNode(name: "\(conv.name) (conv + global average pool)",
+                                 opType: ConvGlobalAveragePoolOperator.opType, domain: "", inputs: conv.inputs,
+                                 outputs: pool.outputs, attributes: [:])
             node.fused = [conv, pool]
             graph.nodes[pi] = node
             removed.insert(ci)

@@ -154,6 +154,22 @@ public final class PackedConvolution2D: @unchecked Sendable {
         bias.deallocate()
     }
 
+    /// Whether `runAveraged` can average the output itself (the transposed 1×1 GEMM, whose
+    /// tiles hold all pixels of 32 channels).
+    public var averagesOutput: Bool { algorithm == .gemm1x1Transposed }
+
+    /// As `run`, but writes each output channel's mean over its pixels (`batch × C_out` floats:
+    /// the convolution followed by a `GlobalAveragePool`); `averagesOutput` algorithms only.
+    /// Scratch as for `run`.
+    public func runAveraged(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int,
+                            output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+        precondition(averagesOutput, "\(algorithm) does not average its output")
+        let d = descriptor
+        TransposedPointwise.run(cin: d.inputChannels, cout: d.outputChannels, packedWeights: packed, bias: bias,
+                                activation: activation, input: input, batch: batch, pixels: height * width,
+                                output: output, averagesPixels: true, scratch: scratch, threads: max(1, threads))
+    }
+
     /// Whether `run` adds a residual in its epilogue (the Winograd algorithms, whose output
     /// transform writes each output row once).
     public var fusesResidual: Bool { algorithm == .winograd || algorithm == .winograd2x2 }

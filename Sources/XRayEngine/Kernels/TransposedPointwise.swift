@@ -66,14 +66,19 @@ enum TransposedPointwise {
     ///   larger image (`batch` 1), the image's plane size; nil for `pixels`.
     /// - residual: added to the output before the activation (a residual connection), laid out
     ///   as the NCHW `output`; NCHW output only.
+    /// - averagesPixels: `output` gets each channel's mean over the pixels instead (`batch × cout`
+    ///   floats: the convolution and a `GlobalAveragePool`); NCHW input, no residual.
     static func run(cin: Int, cout: Int, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                     activation: FusedActivation, input: UnsafePointer<Float>, inputMap: ChannelsLastMap? = nil,
                     inputChannelStride: Int? = nil, batch: Int, pixels: Int, output: UnsafeMutablePointer<Float>,
                     outputMap: ChannelsLastMap? = nil, outputChannelStride: Int? = nil,
-                    residual: UnsafePointer<Float>? = nil, scratch: UnsafeMutablePointer<Float>, threads: Int) {
+                    residual: UnsafePointer<Float>? = nil, averagesPixels: Bool = false,
+                    scratch: UnsafeMutablePointer<Float>, threads: Int) {
         precondition(batch == 1 || (inputMap == nil && outputMap == nil), "channels-last maps hold one image")
         precondition(batch == 1 || (inputChannelStride == nil && outputChannelStride == nil), "a band is one image")
         precondition(residual == nil || outputMap == nil, "a residual is added to NCHW outputs")
+        precondition(!averagesPixels || (inputMap == nil && outputMap == nil && residual == nil),
+                     "means are taken of NCHW outputs without a residual")
         let g = Geometry(cin: cin, cout: cout, pixels: pixels, inputChannelStride: inputChannelStride,
                          outputChannelStride: outputChannelStride)
         let packedInput = scratch, tiles = scratch + g.packedInputCount
@@ -88,18 +93,20 @@ enum TransposedPointwise {
                     packInput(g, x, panel: p, into: packedInput + p * cin * g.panelRows)
                 }
             }
-            let out = output + image * cout * pixels, imageResidual = residual.map { $0 + image * cout * pixels }
+            let out = output + image * cout * (averagesPixels ? 1 : pixels)
+            let imageResidual = residual.map { $0 + image * cout * pixels }
             // Few output panels (a block's 24-channel projection has one) are split by pixels too,
-            // so that every worker has work.
+            // so that every worker has work (not when averaging: a mean needs all of them).
             let channelPanels = panels(cout)
-            let parts = threads > 1 ? min(g.pixelPanels, (2 * threads + channelPanels - 1) / channelPanels) : 1
+            let parts = threads > 1 && !averagesPixels
+                ? min(g.pixelPanels, (2 * threads + channelPanels - 1) / channelPanels) : 1
             ParallelFor.run(count: channelPanels * parts, threads: threads) { task, worker in
                 let part = task % parts, q = task / parts
                 outputPanels(g, q..<q + 1,
                              pixelPanels: part * g.pixelPanels / parts..<(part + 1) * g.pixelPanels / parts,
                              packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights, bias: bias,
                              activation: activation, tile: tiles + worker * g.tileCount, output: out,
-                             outputMap: outputMap, residual: imageResidual)
+                             outputMap: outputMap, residual: imageResidual, averagesPixels: averagesPixels)
             }
         }
     }
@@ -112,12 +119,14 @@ enum TransposedPointwise {
                              packedInput: UnsafePointer<Float>, inputRows: (UnsafePointer<Float>, Int)?,
                              packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>, activation: FusedActivation,
                              tile: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
-                             outputMap: ChannelsLastMap?, residual: UnsafePointer<Float>? = nil) {
+                             outputMap: ChannelsLastMap?, residual: UnsafePointer<Float>? = nil,
+                             averagesPixels: Bool = false) {
         func run<A: VectorActivation, H: GemmPanelHeight>(_ activation: A, _ height: H.Type) {
             func panel<W: GemmPanelWidth>(_ q: Int, _ width: W.Type) {
                 outputPanel(g, height: H.self, width: W.self, q: q, pixelPanels: pixelPanels, packedInput: packedInput,
                             inputRows: inputRows, packedWeights: packedWeights, bias: bias, activation: activation,
-                            tile: tile, output: output, outputMap: outputMap, residual: residual)
+                            tile: tile, output: output, outputMap: outputMap, residual: residual,
+                            averagesPixels: averagesPixels)
             }
             for q in panels {
                 // A last panel of at most 16 channels computes 16 columns (NCHW output only).
@@ -229,7 +238,7 @@ enum TransposedPointwise {
                                                  packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                                                  activation: A, tile: UnsafeMutablePointer<Float>,
                                                  output: UnsafeMutablePointer<Float>, outputMap: ChannelsLastMap?,
-                                                 residual: UnsafePointer<Float>?) {
+                                                 residual: UnsafePointer<Float>?, averagesPixels: Bool) {
         let mr = H.rows, nr = GemmTile.nr, cin = g.cin
         let w = packedWeights + q * cin * nr
         if let map = outputMap, cin <= kBlock {
@@ -255,6 +264,11 @@ enum TransposedPointwise {
                       packedInput: packedInput, inputRows: inputRows, packedWeights: packedWeights,
                       tile: tile)
         let first = pixelPanels.lowerBound * mr, end = min(g.pixels, pixelPanels.upperBound * mr)
+        if averagesPixels {
+            storeMeans(g, q: q, tile: UnsafePointer(tile), vectors: W.vectors, bias: bias, activation: activation,
+                       output: output)
+            return
+        }
         if let map = outputMap {
             storeChannelsLast(UnsafePointer(tile + first * nr), pixels: first..<end, q: q, bias: bias,
                               activation: activation, output: output, map: map)
@@ -295,6 +309,29 @@ enum TransposedPointwise {
                 }
             }
             k0 += kc
+        }
+    }
+
+    /// `output[32 q + j] = mean over all pixels of act(tile[pixel][j] + bias)` (the first
+    /// `16 · vectors` columns computed), summed a row of vectors at a time.
+    @inline(__always)
+    static func storeMeans<A: VectorActivation>(_ g: Geometry, q: Int, tile: UnsafePointer<Float>, vectors: Int,
+                                                bias: UnsafePointer<Float>, activation: A,
+                                                output: UnsafeMutablePointer<Float>) {
+        let nr = GemmTile.nr, c0 = q * nr, channels = min(nr, g.cout - c0), scale = 1 / Float(g.pixels)
+        for v in 0..<vectors {
+            let lanes = min(16, channels - 16 * v)
+            guard lanes > 0 else { break }
+            // The bias lane by lane: it holds `cout` floats, not whole vectors.
+            var b = SIMD16<Float>(), sum = SIMD16<Float>()
+            for j in 0..<lanes { b[j] = bias[c0 + 16 * v + j] }
+            var row = tile + 16 * v
+            for _ in 0..<g.pixels {
+                sum += activation(loadVector(row) + b)
+                row += nr
+            }
+            let mean = sum * scale
+            for j in 0..<lanes { output[c0 + 16 * v + j] = mean[j] }
         }
     }
 

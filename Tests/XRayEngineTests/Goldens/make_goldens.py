@@ -731,6 +731,24 @@ graph_case("pw_dw_pw_split_one_thread", [helper.make_node("Conv", ["x", "W1"], [
                                          helper.make_node("Relu", ["p"], ["y"])],
            [("x", [1, 8, 7, 20])], ["y"], inits=_inits)
 
+# A Conv and the GlobalAveragePool that alone reads it (MobileNetV2's last convolution): a 1 x 1 on
+# a 7 x 9 map runs as the transposed GEMM and averages its tiles (batch 2, 40 channels: a
+# half-width last panel of 8, K = 300 in two K blocks, ReLU6); a 3 x 3 runs, then pools; a
+# convolution whose output is also a graph output stays unfused.
+_inits = [("W", rand(40, 300, 1, 1, scale=0.1)), ("B", rand(40)), ("lo", np.array(0, np.float32)),
+          ("hi", np.array(6, np.float32))]
+graph_case("conv_gap_pointwise", [helper.make_node("Conv", ["x", "W", "B"], ["c"]),
+                                  helper.make_node("Clip", ["c", "lo", "hi"], ["c6"]),
+                                  helper.make_node("GlobalAveragePool", ["c6"], ["y"])],
+           [("x", [2, 300, 7, 9])], ["y"], inits=_inits)
+graph_case("conv_gap_3x3", [helper.make_node("Conv", ["x", "W"], ["c"], pads=[1, 1, 1, 1]),
+                            helper.make_node("Relu", ["c"], ["cr"]),
+                            helper.make_node("GlobalAveragePool", ["cr"], ["y"])],
+           [("x", [1, 6, 10, 12])], ["y"], inits=[("W", rand(20, 6, 3, 3, scale=0.3))])
+graph_case("conv_gap_shared", [helper.make_node("Conv", ["x", "W", "B"], ["c"]),
+                               helper.make_node("GlobalAveragePool", ["c"], ["y"])],
+           [("x", [1, 300, 5, 5])], ["y", "c"], inits=_inits[:2])
+
 with open(os.path.join(HERE, "manifest.json"), "w") as f:
     json.dump({"generator": "make_goldens.py", "versions": {"torch": torch.__version__, "onnx": onnx.__version__,
                "onnxruntime": ort.__version__}, "cases": manifest}, f, indent=1)
