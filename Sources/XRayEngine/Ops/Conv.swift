@@ -158,7 +158,7 @@ struct ConvOperator: Operator {
         return { k.run(input: x, batch: n, height: h, width: w, output: y, scratch: scratch, threads: threads) }
     }
 
-    /// For a fused node that runs as two steps (`ConvMaxPoolOperator`, `ConvAddOperator`): the
+    /// For a fused node that runs as two steps (`ConvThenPool`, `ConvAddOperator`): the
     /// convolution of `ctx`'s input 0 into the start of `ctx.scratch`, its output's shape there,
     /// and the scratch left after it for the second step.
     func stepIntoScratch(_ ctx: StepContext) throws

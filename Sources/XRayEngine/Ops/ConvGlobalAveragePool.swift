@@ -6,7 +6,7 @@
 /// averaged as it comes out (`PackedConvolution2D.runAveraged`): the convolution's output
 /// (1280 × 49 floats, 250 KB) is never transposed, stored and read back by a pooling step on
 /// one thread. Elsewhere the two run one after the other, the convolution's output in the scratch.
-struct ConvGlobalAveragePoolOperator: Operator {
+struct ConvGlobalAveragePoolOperator: ConvThenPool {
     static let opType = "XRayConvGlobalAveragePool"
 
     let node: GraphNode
@@ -23,17 +23,6 @@ struct ConvGlobalAveragePoolOperator: Operator {
         guard conv.kernel.count == 2 else { throw node.error("not a 2-D Conv followed by a GlobalAveragePool") }
     }
 
-    func readsConstantData(at index: Int) -> Bool { index == 0 }
-
-    func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
-        try pool.infer(conv.infer(inputs))
-    }
-
-    func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
-        guard let x = inputs[0], let y = try? conv.infer([x]) else { return 0 }
-        return conv.macs([x], y)
-    }
-
     /// The convolution kernel where it averages its own output on input `x`, else nil.
     private func fusedKernel(_ x: ValueInfo, threads: Int) -> PackedConvolution2D? {
         guard x.shape.count == 4,
@@ -43,11 +32,11 @@ struct ConvGlobalAveragePoolOperator: Operator {
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
-        guard let x = inputs[0], let y = try? conv.infer([x])[0] else { return 0 }
+        guard let x = inputs[0] else { return 0 }
         if let kernel = fusedKernel(x, threads: threads) {
             return kernel.scratchCount(inputHeight: x.shape[2], inputWidth: x.shape[3], threads: threads)
         }
-        return y.count + conv.scratchCount([x], threads: threads)
+        return unfusedScratchCount(x, threads: threads)
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {
@@ -60,13 +49,6 @@ struct ConvGlobalAveragePoolOperator: Operator {
                                    threads: threads)
             }
         }
-        let (convStep, y, convolved, rest) = try conv.stepIntoScratch(ctx)
-        let poolStep = try pool.makeStep(StepContext(inputs: [y], inputPointers: [UnsafePointer(convolved)],
-                                                     outputs: ctx.outputs, outputPointers: ctx.outputPointers,
-                                                     threads: ctx.threads, scratch: rest))
-        return {
-            convStep()
-            poolStep()
-        }
+        return try unfusedStep(ctx)
     }
 }

@@ -5,7 +5,7 @@
 /// pools the rows as they come out (`PackedConvolution2D.runPooled`), so the convolution's
 /// output never goes through memory: ResNet-18's stem at 512² wrote 16 MB that the MaxPool
 /// read back. Elsewhere the two run one after the other, the convolution's output in the scratch.
-struct ConvMaxPoolOperator: Operator {
+struct ConvMaxPoolOperator: ConvThenPool {
     static let opType = "XRayConvMaxPool"
 
     let node: GraphNode
@@ -22,17 +22,6 @@ struct ConvMaxPoolOperator: Operator {
         }
     }
 
-    func readsConstantData(at index: Int) -> Bool { index == 0 }
-
-    func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
-        try pool.infer(conv.infer(inputs))
-    }
-
-    func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
-        guard let x = inputs[0], let y = try? conv.infer([x]) else { return 0 }
-        return conv.macs([x], y)
-    }
-
     /// The convolution kernel and the pooling geometry where the two fuse on input `x`, else nil.
     private func fusedPlan(_ x: ValueInfo, threads: Int) -> (PackedConvolution2D, MaxPool2D.Geometry)? {
         guard x.shape.count == 4, let y = try? conv.infer([x])[0],
@@ -43,11 +32,11 @@ struct ConvMaxPoolOperator: Operator {
     }
 
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
-        guard let x = inputs[0], let y = try? conv.infer([x])[0] else { return 0 }
+        guard let x = inputs[0] else { return 0 }
         if let (kernel, geometry) = fusedPlan(x, threads: threads) {
             return kernel.pooledScratchCount(height: x.shape[2], width: x.shape[3], pool: geometry, threads: threads)
         }
-        return y.count + conv.scratchCount([x], threads: threads)
+        return unfusedScratchCount(x, threads: threads)
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {
@@ -60,13 +49,6 @@ struct ConvMaxPoolOperator: Operator {
                                  scratch: scratch, threads: threads)
             }
         }
-        let (convStep, y, convolved, rest) = try conv.stepIntoScratch(ctx)
-        let poolStep = try pool.makeStep(StepContext(inputs: [y], inputPointers: [UnsafePointer(convolved)],
-                                                     outputs: ctx.outputs, outputPointers: ctx.outputPointers,
-                                                     threads: ctx.threads, scratch: rest))
-        return {
-            convStep()
-            poolStep()
-        }
+        return try unfusedStep(ctx)
     }
 }
