@@ -120,7 +120,7 @@ struct PointwiseDepthwiseBands {
         let expanded = (height + depthwise.padTop + depthwise.padBottom) * rowFloats
         let depthwiseCount = (outputHeight * outputWidth + 7) / 8 * 8 * channelPitch
         let expand = TransposedPointwise.Geometry(cin: cin, cout: channels, pixels: height * width)
-        let partials = (cout + GemmTile.nr - 1) / GemmTile.nr * projection.tileCount
+        let partials = projection.outputPanelCount * projection.tileCount
         return (expanded, depthwiseCount, expand.packedInputCount, expand.tileCount, partials,
                 expanded + depthwiseCount + expand.packedInputCount + parts * (expand.tileCount + partials))
     }
@@ -201,12 +201,12 @@ struct PointwiseDepthwiseBands {
                                                     activation: w.depthwiseActivation, input: expanded,
                                                     output: depthwiseOut)
             }
-            TransposedPointwise.partialProducts(project, 0..<(cout + GemmTile.nr - 1) / GemmTile.nr,
+            TransposedPointwise.partialProducts(project, 0..<project.outputPanelCount,
                                                 k: panels.lowerBound * GemmTile.nr..<min(channels, panels.upperBound * GemmTile.nr),
                                                 inputRows: (UnsafePointer(depthwiseOut), cp), packedWeights: w.project,
                                                 tiles: partials + share * layout.partials)
         }
-        ParallelFor.run(count: (cout + GemmTile.nr - 1) / GemmTile.nr, threads: parts) { q, _ in
+        ParallelFor.run(count: project.outputPanelCount, threads: parts) { q, _ in
             TransposedPointwise.storeSums(project, q: q, tiles: partials, count: shares, stride: layout.partials,
                                           bias: w.projectBias, activation: w.projectActivation, output: output,
                                           residual: residual)

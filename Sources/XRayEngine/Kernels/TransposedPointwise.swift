@@ -21,7 +21,6 @@ enum TransposedPointwise {
 
     static func packedWeightCount(cout: Int, cin: Int) -> Int { GemmPacking.packedBCount(kc: cin, nc: cout) }
 
-    private static func panels(_ cout: Int) -> Int { (cout + GemmTile.nr - 1) / GemmTile.nr }
 
     /// `weights`: `cout × cin` (OIHW with 1 × 1 kernels). Panel `q` holds `cin × 32` floats,
     /// `dst[q][k][j] = W[32 q + j][k]`, zero past `cout`.
@@ -51,6 +50,11 @@ enum TransposedPointwise {
             return 10 * seven <= 9 * eight ? 7 : GemmTile.mr
         }
         var pixelPanels: Int { (pixels + panelRows - 1) / panelRows }
+        /// Output panels of `GemmTile.nr` channels.
+        var outputPanelCount: Int { (cout + GemmTile.nr - 1) / GemmTile.nr }
+        /// Whether output panel `q` holds at most 16 channels: it computes 16 columns
+        /// (`HalfWidthPanels`; NCHW output only).
+        func isHalfWidth(_ q: Int) -> Bool { cout - q * GemmTile.nr <= 16 }
         /// Floats of the packed input (A panels `cin × panelRows`).
         var packedInputCount: Int { pixelPanels * panelRows * cin }
         /// One worker's output tile, `pixelPanels · panelRows × 32`.
@@ -97,7 +101,7 @@ enum TransposedPointwise {
             let imageResidual = residual.map { $0 + image * cout * pixels }
             // Few output panels (a block's 24-channel projection has one) are split by pixels too,
             // so that every worker has work (not when averaging: a mean needs all of them).
-            let channelPanels = panels(cout)
+            let channelPanels = g.outputPanelCount
             let parts = threads > 1 && !averagesPixels
                 ? min(g.pixelPanels, (2 * threads + channelPanels - 1) / channelPanels) : 1
             ParallelFor.run(count: channelPanels * parts, threads: threads) { task, worker in
@@ -130,7 +134,7 @@ enum TransposedPointwise {
             }
             for q in panels {
                 // A last panel of at most 16 channels computes 16 columns (NCHW output only).
-                if outputMap == nil && g.cout - q * GemmTile.nr <= 16 {
+                if outputMap == nil && g.isHalfWidth(q) {
                     panel(q, HalfWidthPanels.self)
                 } else {
                     panel(q, FullWidthPanels.self)
@@ -159,7 +163,7 @@ enum TransposedPointwise {
         func run<H: GemmPanelHeight>(_ height: H.Type) {
             for q in panels {
                 let tile = tiles + q * g.tileCount
-                if g.cout - q * GemmTile.nr <= 16 {
+                if g.isHalfWidth(q) {
                     multiplyPanel(g, height: H.self, width: HalfWidthPanels.self, q: q, pixelPanels: 0..<g.pixelPanels,
                                   k: ks, packedInput: inputRows.0, inputRows: inputRows, packedWeights: packedWeights,
                                   tile: tile)
@@ -180,7 +184,7 @@ enum TransposedPointwise {
                           residual: UnsafePointer<Float>?) {
         let nr = GemmTile.nr, sum = tiles + q * g.tileCount
         // Only the columns computed: a half-width panel's others were never written.
-        let vectors = g.cout - q * nr <= 16 ? 1 : 2
+        let vectors = g.isHalfWidth(q) ? 1 : 2
         for part in 1..<max(1, count) {
             let addend = UnsafePointer(sum + part * stride)
             for row in 0..<g.pixels {
