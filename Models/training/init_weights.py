@@ -1,4 +1,5 @@
-"""Starts training from an earlier model: a state_dict saved by train.py, or a shipped ONNX file.
+"""Starts training from an earlier model: a state_dict saved by train.py, or a shipped ONNX file,
+of the same widths or narrower (then widened without changing the function it computes).
 
 The ONNX export folds each BatchNorm into its convolution (weight and bias). To fine-tune, the
 BatchNorms are rebuilt so that the network in eval mode computes exactly the exported function:
@@ -64,8 +65,70 @@ def load_onnx(net, path, sample_tiles):
             bn.weight.copy_(torch.sqrt(var + bn.eps))
 
 
+def onnx_widths(path):
+    """Level widths of an exported AnomalyUNet: the output channels of every second down conv."""
+    convs = conv_initializers(path)
+    levels = (len(convs) + 1) // 4  # 2 convs per down level, 2 per up level (one fewer), 1 head
+    return tuple(int(convs[2 * i + 1][0].shape[0]) for i in range(levels))
+
+
+def input_channel_map(net):
+    """For each conv of an AnomalyUNet, in module order: the input channels as (source, width)
+    segments, where the source is the level whose output (or upsampled output) feeds them."""
+    widths = [b[4].num_features for b in net.down]
+    segments = [[("input", net.down[0][0].in_channels)], [(0, widths[0])]]
+    for i in range(1, len(widths)):
+        segments += [[(i - 1, widths[i - 1])], [(i, widths[i])]]
+    below = len(widths) - 1
+    for i in reversed(range(len(widths) - 1)):
+        segments += [[(below, widths[below]), (i, widths[i])], [(i, widths[i])]]
+        below = i
+    return segments + [[(0, widths[0])]]
+
+
+def widen(narrow, wide):
+    """Copies `narrow` into the wider `wide` so that it computes the same function: the old output
+    channels keep their weights and see none of the new input channels (zeroed); the new output
+    channels start from their random initialisation, and since the old ones ignore them, the net's
+    output is unchanged until training gives them a use (the Net2Net idea, with zero fan-out)."""
+    old_convs = [m for m in narrow.modules() if isinstance(m, nn.Conv2d)]
+    new_convs = [m for m in wide.modules() if isinstance(m, nn.Conv2d)]
+    old_norms = [m for m in narrow.modules() if isinstance(m, nn.BatchNorm2d)]
+    new_norms = [m for m in wide.modules() if isinstance(m, nn.BatchNorm2d)]
+    with torch.no_grad():
+        for old, new, old_in, new_in in zip(old_convs, new_convs, input_channel_map(narrow), input_channel_map(wide)):
+            index, offset = [], 0
+            for (_, old_width), (_, new_width) in zip(old_in, new_in):
+                index += range(offset, offset + old_width)
+                offset += new_width
+            out = old.out_channels
+            new.weight[:out] = 0
+            new.weight[:out, index] = old.weight
+            if old.bias is not None:
+                new.bias[:out] = old.bias
+        for old, new in zip(old_norms, new_norms):
+            n = old.num_features
+            for name in ("weight", "bias", "running_mean", "running_var"):
+                getattr(new, name)[:n] = getattr(old, name)
+
+
 def load(net, path, sample_tiles):
     if path.endswith(".onnx"):
-        load_onnx(net, path, sample_tiles)
+        from model import AnomalyUNet
+        widths = onnx_widths(path)
+        current = tuple(b[4].num_features for b in net.down)
+        if widths == current:
+            load_onnx(net, path, sample_tiles)
+            return
+        if len(widths) != len(current) or any(a > b for a, b in zip(widths, current)):
+            raise SystemExit(f"{path}: widths {widths} cannot grow into --widths {current}")
+        narrow = AnomalyUNet(net.down[0][0].in_channels, widths)
+        load_onnx(narrow, path, sample_tiles)
+        widen(narrow, net)
+        with torch.no_grad():
+            gap = (narrow.eval()(sample_tiles) - net.eval()(sample_tiles)).abs().max().item()
+        print(f"widened {widths} -> {current}: largest output change {gap:.2e}", flush=True)
+        if gap > 1e-3:
+            raise SystemExit("widening changed the function; this is a bug")
     else:
         net.load_state_dict(torch.load(path))
