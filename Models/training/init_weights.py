@@ -12,6 +12,8 @@ import torch
 import torch.nn as nn
 from onnx import numpy_helper
 
+from model import AnomalyUNet
+
 
 def conv_initializers(path):
     """Conv weights and biases of an exported model, in graph order."""
@@ -72,18 +74,16 @@ def onnx_widths(path):
     return tuple(int(convs[2 * i + 1][0].shape[0]) for i in range(levels))
 
 
-def input_channel_map(net):
-    """For each conv of an AnomalyUNet, in module order: the input channels as (source, width)
-    segments, where the source is the level whose output (or upsampled output) feeds them."""
-    widths = [b[4].num_features for b in net.down]
-    segments = [[("input", net.down[0][0].in_channels)], [(0, widths[0])]]
-    for i in range(1, len(widths)):
-        segments += [[(i - 1, widths[i - 1])], [(i, widths[i])]]
-    below = len(widths) - 1
-    for i in reversed(range(len(widths) - 1)):
-        segments += [[(below, widths[below]), (i, widths[i])], [(i, widths[i])]]
-        below = i
-    return segments + [[(0, widths[0])]]
+def input_widths(net):
+    """For each conv of an AnomalyUNet, in module order: the widths of the blocks of channels its
+    input concatenates (an up block reads the level below, upsampled, then its skip)."""
+    w = net.widths
+    blocks = [[net.down[0][0].in_channels], [w[0]]]
+    for i in range(1, len(w)):
+        blocks += [[w[i - 1]], [w[i]]]
+    for i in reversed(range(len(w) - 1)):
+        blocks += [[w[i + 1], w[i]], [w[i]]]
+    return blocks + [[w[0]]]
 
 
 def widen(narrow, wide):
@@ -96,9 +96,9 @@ def widen(narrow, wide):
     old_norms = [m for m in narrow.modules() if isinstance(m, nn.BatchNorm2d)]
     new_norms = [m for m in wide.modules() if isinstance(m, nn.BatchNorm2d)]
     with torch.no_grad():
-        for old, new, old_in, new_in in zip(old_convs, new_convs, input_channel_map(narrow), input_channel_map(wide)):
+        for old, new, old_in, new_in in zip(old_convs, new_convs, input_widths(narrow), input_widths(wide)):
             index, offset = [], 0
-            for (_, old_width), (_, new_width) in zip(old_in, new_in):
+            for old_width, new_width in zip(old_in, new_in):
                 index += range(offset, offset + old_width)
                 offset += new_width
             out = old.out_channels
@@ -114,9 +114,7 @@ def widen(narrow, wide):
 
 def load(net, path, sample_tiles):
     if path.endswith(".onnx"):
-        from model import AnomalyUNet
-        widths = onnx_widths(path)
-        current = tuple(b[4].num_features for b in net.down)
+        widths, current = onnx_widths(path), net.widths
         if widths == current:
             load_onnx(net, path, sample_tiles)
             return

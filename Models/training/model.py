@@ -15,6 +15,7 @@ def block(cin, cout):
 class AnomalyUNet(nn.Module):
     def __init__(self, in_channels=1, widths=(16, 32, 64, 96)):
         super().__init__()
+        self.widths = tuple(widths)
         self.down = nn.ModuleList()
         c = in_channels
         for w in widths:
