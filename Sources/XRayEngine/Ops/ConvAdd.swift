@@ -13,14 +13,11 @@ struct ConvAddOperator: Operator {
 
     let node: GraphNode
     let conv: ConvOperator
-    let add: BinaryOperator
-    /// Which operand of the `Add` the convolution's output is.
-    let convOperand: Int
+    let add: ResidualAdd
 
     init(_ node: GraphNode, constants: [String: HostTensor]) throws {
-        guard node.fused.count == 2, node.inputs.count >= 2, node.fused[1].opType == "Add",
-              let convOutput = node.fused[0].outputs.first,
-              let operand = node.fused[1].inputs.firstIndex(of: convOutput), node.fused[1].inputs.count == 2 else {
+        guard node.fused.count == 2, node.inputs.count >= 2,
+              let add = ResidualAdd(node.fused[1], reading: node.fused[0].outputs.first) else {
             throw node.error("a conv + add node holds a Conv and the Add that reads it")
         }
         self.node = node
@@ -28,20 +25,14 @@ struct ConvAddOperator: Operator {
         guard conv.kernel.count == 2, node.fused[0].fusedActivation == .none else {
             throw node.error("not a 2-D Conv without activation")
         }
-        add = BinaryOperator(node.fused[1], kind: .add)
-        convOperand = operand
+        self.add = add
     }
 
     func readsConstantData(at index: Int) -> Bool { index < 2 }
 
-    /// The `Add`'s operands in its own order.
-    private func addInputs(_ y: ValueInfo, _ residual: ValueInfo?) -> [ValueInfo?] {
-        convOperand == 0 ? [y, residual] : [residual, y]
-    }
-
     func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
         let y = try conv.infer([try requireInput(inputs, 0)])[0]
-        return try add.infer(addInputs(y, try requireInput(inputs, 1)))
+        return try add.infer(y, try requireInput(inputs, 1))
     }
 
     func macs(_ inputs: [ValueInfo?], _ outputs: [ValueInfo]) -> Int {
@@ -53,7 +44,7 @@ struct ConvAddOperator: Operator {
     private func fusedKernel(_ inputs: [ValueInfo?], threads: Int) -> PackedConvolution2D? {
         guard let x = inputs[0], let r = inputs[1], r.type == .float, x.shape.count == 4,
               let y = try? conv.infer([x])[0], r.shape == y.shape,
-              let kernel = (conv.kernel(for: x.shape, threads: threads, activation: add.node.fusedActivation)
+              let kernel = (conv.kernel(for: x.shape, threads: threads, activation: add.activation)
                             as? FastConvolution)?.packed,
               kernel.fusesResidual else { return nil }
         return kernel
@@ -64,8 +55,7 @@ struct ConvAddOperator: Operator {
         if let kernel = fusedKernel(inputs, threads: threads) {
             return kernel.scratchCount(inputHeight: x.shape[2], inputWidth: x.shape[3], threads: threads)
         }
-        return y.count + max(conv.scratchCount([x], threads: threads), add.scratchCount(addInputs(y, inputs[1]),
-                                                                                         threads: threads))
+        return add.scratchCount(y, residual: inputs[1], first: conv.scratchCount([x], threads: threads), threads: threads)
     }
 
     func makeStep(_ ctx: StepContext) throws -> Step {
@@ -80,14 +70,6 @@ struct ConvAddOperator: Operator {
             }
         }
         let (convStep, y, convolved, rest) = try conv.stepIntoScratch(ctx)
-        let pointers: [UnsafePointer<Float>?] = convOperand == 0 ? [UnsafePointer(convolved), ctx.input(1)]
-                                                                  : [ctx.input(1), UnsafePointer(convolved)]
-        let addStep = try add.makeStep(StepContext(inputs: addInputs(y, ctx.inputs[1]), inputPointers: pointers,
-                                                   outputs: ctx.outputs, outputPointers: ctx.outputPointers,
-                                                   threads: ctx.threads, scratch: rest))
-        return {
-            convStep()
-            addStep()
-        }
+        return try add.step(after: convStep, output: y, at: convolved, ctx, scratch: rest)
     }
 }

@@ -33,8 +33,8 @@ struct PointwiseDepthwiseOperator: Operator {
 
     let node: GraphNode
     let expand: ConvOperator, depthwise: ConvOperator, project: ConvOperator
-    /// The fused residual `Add`, and which of its operands the block's output is.
-    let add: (operator: BinaryOperator, blockOperand: Int)?
+    /// The fused residual `Add`, if any.
+    let add: ResidualAdd?
     private let packed: PackedWeights
 
     /// Weights and biases in the layouts of the channels-last kernels, packed once.
@@ -90,12 +90,11 @@ struct PointwiseDepthwiseOperator: Operator {
         depthwise = try ConvOperator(node.fused[1], constants: constants)
         project = try ConvOperator(node.fused[2], constants: constants)
         if node.fused.count == 4 {
-            let a = node.fused[3]
-            guard a.opType == "Add", a.inputs.count == 2, node.inputs.count >= 2, node.fused[2].fusedActivation == .none,
-                  let projected = node.fused[2].outputs.first, let operand = a.inputs.firstIndex(of: projected) else {
+            guard node.inputs.count >= 2, node.fused[2].fusedActivation == .none,
+                  let add = ResidualAdd(node.fused[3], reading: node.fused[2].outputs.first) else {
                 throw node.error("a block's fused Add must read the block's output, which has no activation")
             }
-            add = (BinaryOperator(a, kind: .add), operand)
+            self.add = add
         } else {
             add = nil
         }
@@ -126,12 +125,7 @@ struct PointwiseDepthwiseOperator: Operator {
     func infer(_ inputs: [ValueInfo?]) throws -> [ValueInfo] {
         let y = try chain(try requireInput(inputs, 0)).2
         guard let add else { return [y] }
-        return try add.operator.infer(addInputs(y, try requireInput(inputs, 1)))
-    }
-
-    /// The `Add`'s operands in its own order.
-    private func addInputs<T>(_ y: T, _ residual: T) -> [T] {
-        add?.blockOperand == 1 ? [residual, y] : [y, residual]
+        return try add.infer(y, try requireInput(inputs, 1))
     }
 
     /// Whether the projection adds the residual itself (else a separate `Add` follows): a
@@ -173,8 +167,7 @@ struct PointwiseDepthwiseOperator: Operator {
     func scratchCount(_ inputs: [ValueInfo?], threads: Int) -> Int {
         guard let x = inputs[0], let (_, _, y) = try? chain(x) else { return 0 }
         guard let add, !addsResidual(inputs, threads: threads) else { return blockScratchCount(x, threads: threads) }
-        return y.count + max(blockScratchCount(x, threads: threads),
-                             add.operator.scratchCount(addInputs(y, inputs[1]), threads: threads))
+        return add.scratchCount(y, residual: inputs[1], first: blockScratchCount(x, threads: threads), threads: threads)
     }
 
     private func blockScratchCount(_ x: ValueInfo, threads: Int) -> Int {
@@ -195,14 +188,8 @@ struct PointwiseDepthwiseOperator: Operator {
         blockContext.outputs = [y]
         blockContext.outputPointers = [blockOutput]
         blockContext.scratch = ctx.scratch + y.count
-        let blockStep = try blockStep(blockContext, x, residual: nil)
-        let addStep = try add.operator.makeStep(StepContext(
-            inputs: addInputs(y, ctx.inputs[1]), inputPointers: addInputs(UnsafePointer(blockOutput), ctx.input(1)),
-            outputs: ctx.outputs, outputPointers: ctx.outputPointers, threads: ctx.threads, scratch: ctx.scratch + y.count))
-        return {
-            blockStep()
-            addStep()
-        }
+        return try add.step(after: try blockStep(blockContext, x, residual: nil), output: y, at: blockOutput, ctx,
+                            scratch: blockContext.scratch)
     }
 
     /// The block into `ctx.outputPointers[0]`, plus `residual` (the output's shape) where given.
@@ -214,7 +201,7 @@ struct PointwiseDepthwiseOperator: Operator {
             depthwise: packed.depthwiseWeights, depthwiseBias: packed.depthwiseBias,
             depthwiseActivation: depthwise.cache.activation,
             project: packed.projectWeights, projectBias: packed.projectBias,
-            projectActivation: residual == nil ? project.cache.activation : add?.operator.node.fusedActivation ?? .none)
+            projectActivation: residual == nil ? project.cache.activation : add?.activation ?? .none)
         let input = ctx.input(0), output = ctx.outputPointers[0], scratch = ctx.scratch, threads = ctx.threads
         let inputCount = x.shape[1] * x.shape[2] * x.shape[3]
         let outputCount = bands.cout * bands.outputHeight * bands.outputWidth
